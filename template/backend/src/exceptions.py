@@ -1,0 +1,126 @@
+"""One error schema for every error response, and the handlers that produce it.
+
+Modules subclass `AppError` in their own exceptions.py; routes document what
+they can return with `responses=error_responses(...)`, and dependencies state
+what they raise with `@raises(...)`, which the conformance test cross-checks.
+"""
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from src.schemas import CustomModel
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ErrorDetail(CustomModel):
+    field: str
+    message: str
+
+
+class ErrorResponse(CustomModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = status.HTTP_500_INTERNAL_SERVER_ERROR
+    code: ClassVar[str] = "internal_error"
+    message: ClassVar[str] = "Internal server error."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.detail = message or self.message
+        super().__init__(self.detail)
+
+
+class NotFoundError(AppError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    message = "Resource not found."
+
+
+class ValidationFailedError(AppError):
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    code = "validation_error"
+    message = "The request is invalid."
+
+
+class ServiceUnavailableError(AppError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+    message = "A required service is unavailable."
+
+
+class ExternalServiceError(AppError):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    code = "external_service_error"
+    message = "An external service failed."
+
+
+class ExternalServiceTimeoutError(AppError):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    code = "external_service_timeout"
+    message = "An external service did not answer in time."
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each status it can return, with the error schema."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = documented.setdefault(
+            error.status_code, {"model": ErrorResponse, "description": error.message}
+        )
+        if error.message not in entry["description"]:
+            entry["description"] += f" Or: {error.message}"
+    return documented
+
+
+def raises(*errors: type[AppError]) -> Callable[[F], F]:
+    """Declare the errors a dependency raises; tests check each is in its routes' responses."""
+
+    def mark(func: F) -> F:
+        func.__raises__ = errors  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def _json(error: ErrorResponse, status_code: int) -> Response:
+    return Response(error.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def handle_app_error(_: Request, exc: AppError) -> Response:
+        return _json(ErrorResponse(code=exc.code, message=exc.detail), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_validation_error(_: Request, exc: RequestValidationError) -> Response:
+        # Readable 422s: one "field: message" pair per problem, in the shared schema.
+        details = [
+            ErrorDetail(field=".".join(str(part) for part in error["loc"]), message=error["msg"])
+            for error in exc.errors()
+        ]
+        failed = ValidationFailedError
+        body = ErrorResponse(code=failed.code, message=failed.message, details=details)
+        return _json(body, failed.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http_exception(_: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown paths (404) and wrong methods (405) use the same schema as everything else.
+        code = "not_found" if exc.status_code == status.HTTP_404_NOT_FOUND else "http_error"
+        response = _json(ErrorResponse(code=code, message=str(exc.detail)), exc.status_code)
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def handle_unexpected_error(_: Request, _exc: Exception) -> Response:
+        # The server still logs the traceback; the client gets no internals.
+        return _json(ErrorResponse(code=AppError.code, message=AppError.message), 500)

@@ -1,0 +1,6 @@
+from src.exceptions import ServiceUnavailableError
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    message = "The database is not reachable."

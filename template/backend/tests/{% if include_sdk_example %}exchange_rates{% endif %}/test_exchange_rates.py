@@ -1,0 +1,117 @@
+"""The blocking SDK example against a real local HTTP server standing in for the vendor."""
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import pytest
+from fastapi import FastAPI
+
+from src.concurrency import ThreadBudget
+from src.exchange_rates.client import RatesClient
+from src.exchange_rates.dependencies import get_rates_budget, get_rates_client
+
+RATES = {"EUR": {"USD": 1.08, "GBP": 0.85}}
+
+
+class Upstream(ThreadingHTTPServer):
+    """The exchange-rates service: knows EUR, fails on XXX, hangs on HNG until released."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.release = threading.Event()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Upstream
+
+    def do_GET(self) -> None:
+        base = parse_qs(urlsplit(self.path).query)["base"][0]
+        if base == "HNG":
+            self.server.release.wait(timeout=10)
+        if base == "XXX":
+            self.send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "boom"})
+        elif base in RATES:
+            self.send_json(
+                HTTPStatus.OK, {"base": base, "date": "2026-11-24", "rates": RATES[base]}
+            )
+        else:
+            self.send_json(HTTPStatus.NOT_FOUND, {"message": "not found"})
+
+    def send_json(self, status: HTTPStatus, payload: object) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    server = Upstream()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def sdk(app: FastAPI, upstream: Upstream) -> Iterator[RatesClient]:
+    client = RatesClient(upstream.url, timeout=5)
+    budget = ThreadBudget("Exchange rates service", max_concurrency=2, timeout=0.5)
+    app.dependency_overrides[get_rates_client] = lambda: client
+    app.dependency_overrides[get_rates_budget] = lambda: budget
+    yield client
+    client.close()
+
+
+async def test_latest_rates(client: httpx2.AsyncClient, sdk: RatesClient) -> None:
+    response = await client.get("/exchange-rates/EUR")
+    assert response.status_code == 200
+    assert response.json() == {"base": "EUR", "date": "2026-11-24", "rates": RATES["EUR"]}
+
+
+@pytest.mark.parametrize(
+    ("currency", "status", "code"),
+    [
+        ("JPY", 404, "currency_not_found"),
+        ("XXX", 502, "exchange_rates_unavailable"),
+        ("HNG", 504, "external_service_timeout"),
+        ("eur", 422, "validation_error"),
+    ],
+)
+async def test_errors_map_to_documented_statuses(
+    client: httpx2.AsyncClient, sdk: RatesClient, currency: str, status: int, code: str
+) -> None:
+    response = await client.get(f"/exchange-rates/{currency}")
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+async def test_unreachable_service_is_502(client: httpx2.AsyncClient, app: FastAPI) -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = RatesClient(f"http://127.0.0.1:{port}", timeout=5)
+    app.dependency_overrides[get_rates_client] = lambda: dead
+    response = await client.get("/exchange-rates/EUR")
+    dead.close()
+    assert (response.status_code, response.json()["code"]) == (502, "exchange_rates_unavailable")
