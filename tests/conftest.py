@@ -1,0 +1,110 @@
+"""Render the template with real copier and give tests a handle on the result.
+
+Renders are expensive (copier + `uv lock` + `uv sync`), so each answer set is
+rendered once per test worker and shared by the tests that only read it.
+"""
+
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ANSWER_SETS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "py311-no-docs-no-sdk": {
+        "python_version": "3.11",
+        "docs_environments": [],
+        "include_sdk_example": False,
+    },
+    "py313-docs-everywhere": {
+        "python_version": "3.13",
+        "docs_environments": ["local", "staging", "production"],
+    },
+    "unicode-name-local-docs": {
+        "project_name": "Café d'Été \"Quoted\"",
+        "docs_environments": ["local"],
+        "include_sdk_example": False,
+    },
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.option.template = str(ROOT)  # pytest-copie renders this repository
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for commands run inside a rendered project."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "ENVIRONMENT"}}
+    env.update(extra)
+    return env
+
+
+def run(
+    *command: str | Path, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=dict(env) if env is not None else clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Project:
+    root: Path
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> Path:
+        return self.root / "backend"
+
+    def run(self, *command: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return run(*command, cwd=self.backend, **kwargs)
+
+    def check(self, *command: str | Path, **kwargs: Any) -> str:
+        result = self.run(*command, **kwargs)
+        assert result.returncode == 0, f"{' '.join(map(str, command))}:\n{result.stdout}{result.stderr}"
+        return result.stdout
+
+    def files(self) -> list[Path]:
+        skip = {".git", ".venv", "__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}
+        return [
+            path
+            for path in self.root.rglob("*")
+            if path.is_file() and not skip.intersection(path.relative_to(self.root).parts)
+        ]
+
+
+@pytest.fixture(scope="session")
+def rendered(copie_session: Any) -> Callable[[str], Project]:
+    """Render an answer set once (with its copy tasks) and install its backend with uv."""
+    cache: dict[str, Project] = {}
+
+    def render(name: str) -> Project:
+        if name not in cache:
+            result = copie_session.copy(extra_answers=ANSWER_SETS[name])
+            assert result.exit_code == 0, result.exception
+            project = Project(result.project_dir, result.answers)
+            project.check("uv", "sync", "--frozen", "--quiet")
+            cache[name] = project
+        return cache[name]
+
+    return render

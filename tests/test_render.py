@@ -1,0 +1,81 @@
+"""Every answer set renders a backend that is clean, typed and passes its own suite."""
+
+import json
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import ANSWER_SETS, Project
+
+pytestmark = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+
+
+@pytest.fixture
+def project(rendered, answer_set: str) -> Project:
+    return rendered(answer_set)
+
+
+def test_no_template_syntax_left(project: Project) -> None:
+    leftovers = [
+        str(path.relative_to(project.root))
+        for path in project.files()
+        if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"} and re.search(r"\{\{|\{%", path.read_text("utf-8"))
+    ]
+    assert leftovers == []
+    assert not any(path.name.endswith(".jinja") for path in project.files())
+
+
+def test_answers_file_allows_updates(project: Project, answer_set: str) -> None:
+    answers = yaml.safe_load((project.root / ".copier-answers.yml").read_text("utf-8"))
+    assert answers["_src_path"]
+    assert answers["_commit"]
+    for question, answer in ANSWER_SETS[answer_set].items():
+        assert answers[question] == answer
+
+
+def test_copy_tasks_ran(project: Project) -> None:
+    env = (project.backend / ".env").read_text("utf-8")
+    secret = re.search(r"^SECRET_KEY=(.+)$", env, re.MULTILINE)
+    assert secret and secret.group(1) != "change-me" and len(secret.group(1)) >= 32
+    assert (project.backend / "uv.lock").is_file()
+    status = project.check("git", "status", "--porcelain")
+    assert status == "", "the first commit holds everything but ignored files"
+    assert "backend/.env" not in project.check("git", "ls-files")
+
+
+def test_lint_format_and_types(project: Project) -> None:
+    project.check("uv", "run", "--frozen", "ruff", "check", ".")
+    project.check("uv", "run", "--frozen", "ruff", "format", "--check", ".")
+    project.check("uv", "run", "--frozen", "mypy")
+
+
+def test_rendered_suite_passes(project: Project) -> None:
+    output = project.check("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
+    summary = output.strip().splitlines()[-1]
+    passed = int(re.search(r"(\d+) passed", summary).group(1))
+    assert passed >= 30, summary
+    assert not re.search(r"skipped|xfail|error", summary), summary
+
+
+def test_settings_follow_answers(project: Project) -> None:
+    answers = project.answers
+    script = (
+        "import json; from src.config import Settings; s = Settings(_env_file=None, "
+        "ENVIRONMENT='testing'); print(json.dumps([s.APP_NAME, sorted(s.DOCS_ENVIRONMENTS)]))"
+    )
+    name, docs = json.loads(project.check("uv", "run", "--frozen", "python", "-c", script))
+    assert name == answers["project_name"]
+    assert docs == sorted(answers["docs_environments"])
+    pyproject = (project.backend / "pyproject.toml").read_text("utf-8")
+    assert f'requires-python = ">={answers["python_version"]}"' in pyproject
+
+
+def test_sdk_example_is_optional(project: Project) -> None:
+    present = project.answers["include_sdk_example"]
+    assert (project.backend / "src" / "exchange_rates" / "router.py").exists() is present
+    assert (project.backend / "tests" / "exchange_rates").exists() is present
+    env_example = (project.backend / ".env.example").read_text("utf-8")
+    assert ("EXCHANGE_RATES_API_URL" in env_example) is present
+    main = (project.backend / "src" / "main.py").read_text("utf-8")
+    assert ("exchange_rates" in main) is present
