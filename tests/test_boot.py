@@ -23,6 +23,15 @@ def project(rendered) -> Project:
     return project
 
 
+def test_migrations_match_models_and_revert(project: Project) -> None:
+    alembic = ("uv", "run", "--frozen", "alembic")
+    assert "No new upgrade operations detected" in project.check(*alembic, "check")
+    project.check(*alembic, "downgrade", "base")
+    assert project.check(*alembic, "current").strip() == ""
+    project.check(*alembic, "upgrade", "head")
+    assert "(head)" in project.check(*alembic, "current")
+
+
 def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
