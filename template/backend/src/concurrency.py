@@ -77,7 +77,7 @@ async def run_sync(func: Callable[..., T], /, *args: Any, budget: ThreadBudget) 
         ) from exc
 
 
-def get_process_pool(request: Request) -> ProcessPoolExecutor:
+async def get_process_pool(request: Request) -> ProcessPoolExecutor:
     pool: ProcessPoolExecutor = request.state.process_pool
     return pool
 

@@ -1,4 +1,7 @@
-"""The SDK client and its thread budget, both owned by the app's lifespan (src/main.py)."""
+"""The SDK client and its thread budget, both owned by the app's lifespan (src/main.py).
+
+`async def` although they do no I/O: sync dependencies would each take a thread.
+"""
 
 from typing import Annotated
 
@@ -8,12 +11,12 @@ from src.concurrency import ThreadBudget
 from src.exchange_rates.client import RatesClient
 
 
-def get_rates_client(request: Request) -> RatesClient:
+async def get_rates_client(request: Request) -> RatesClient:
     client: RatesClient = request.state.rates_client
     return client
 
 
-def get_rates_budget(request: Request) -> ThreadBudget:
+async def get_rates_budget(request: Request) -> ThreadBudget:
     budget: ThreadBudget = request.state.rates_budget
     return budget
 
