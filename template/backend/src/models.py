@@ -1,6 +1,8 @@
 """The declarative base shared by every module's models.py."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.engine import Dialect
@@ -32,10 +34,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime: pass an aware one (datetime.now(UTC))")
         return value.astimezone(UTC) if value is not None else None
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            # SQLite returns UTC text: parse it as aware in one C call (runs for every value read).
+            return _parse_sqlite_utc
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def _parse_sqlite_utc(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
 def utcnow() -> datetime:

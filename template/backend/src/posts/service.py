@@ -3,8 +3,9 @@
 import re
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from src.posts.constants import WORDS_PER_MINUTE
@@ -19,8 +20,13 @@ async def create_post(session: AsyncSession, data: PostCreate) -> Post:
     return post
 
 
-async def list_posts(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Post]:
-    result = await session.scalars(select(Post).order_by(Post.id).limit(limit).offset(offset))
+PostRow = Row[int, str, str, datetime, datetime]
+
+
+async def list_posts(session: AsyncSession, *, limit: int, offset: int) -> Sequence[PostRow]:
+    # SQL-first: select the columns the response needs; plain rows skip the ORM identity map.
+    columns = select(Post.id, Post.title, Post.body, Post.created_at, Post.updated_at)
+    result = await session.execute(columns.order_by(Post.id).limit(limit).offset(offset))
     return result.all()
 
 

@@ -1,0 +1,82 @@
+"""The hand-written baseline: one file, the same work as the rendered backend.
+
+Run from the rendered project's backend/ (same venv, same FastAPI, same database
+file). It also carries the two wrong patterns the benchmark compares against:
+the old `JSONResponse(jsonable_encoder(...))` style, and blocking or CPU work
+done inline in `async def`.
+"""
+
+import os
+from datetime import datetime
+from typing import Any
+
+import httpx2
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.ext.asyncio import create_async_engine
+from src.posts.service import text_statistics  # the exact CPU work of the stats route
+
+engine = create_async_engine(os.environ["BENCH_DATABASE_URL"])
+post = Table(
+    "post",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("title", String),
+    Column("body", Text),
+    Column("created_at", DateTime),
+    Column("updated_at", DateTime),
+)
+sdk = httpx2.Client(base_url=os.environ["BENCH_UPSTREAM_URL"], timeout=10)
+
+
+class PostOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+app = FastAPI(openapi_url=None)
+
+
+async def first_posts(limit: int = 50) -> list[Any]:
+    async with engine.connect() as connection:
+        result = await connection.execute(select(post).order_by(post.c.id).limit(limit))
+        return list(result.all())
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/posts")
+async def list_posts() -> list[PostOut]:
+    return [PostOut.model_validate(row, from_attributes=True) for row in await first_posts()]
+
+
+@app.get("/posts-jsonable")
+async def list_posts_old_style() -> JSONResponse:
+    rows = await first_posts()
+    return JSONResponse(
+        jsonable_encoder([PostOut.model_validate(r, from_attributes=True) for r in rows])
+    )
+
+
+@app.get("/exchange-rates-wrong/{currency}")
+async def rates_blocking_the_loop(currency: str) -> dict[str, Any]:
+    payload: dict[str, Any] = sdk.get("/latest", params={"base": currency}).json()  # blocks
+    return payload
+
+
+@app.get("/stats-inline/{post_id}")
+async def stats_inline(post_id: int) -> dict[str, Any]:
+    async with engine.connect() as connection:
+        body = (
+            await connection.execute(select(post.c.body).where(post.c.id == post_id))
+        ).scalar_one()
+    return text_statistics(body).model_dump()  # CPU work on the event loop
