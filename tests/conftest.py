@@ -108,3 +108,11 @@ def rendered(copie_session: Any) -> Callable[[str], Project]:
         return cache[name]
 
     return render
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """This template as a git repository tagged with an old version and the newest one."""
+    from tests.releases import build  # here: tests.releases imports this module
+
+    return build(tmp_path_factory.mktemp("releases") / "template")
