@@ -1,5 +1,5 @@
 """Tagged versions of this template in a throwaway git repository, and the project
-steps of the update tests (render, commit, update, look for leftovers).
+steps of the update tests (render, edit like a user, commit, update, look for leftovers).
 
 The newest version is the working tree, tagged with the top version of CHANGELOG.md.
 The old one (0.1.0) is synthesised from the same tree by scripted edits that undo

@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Project
-from tests.releases import TITLE, Edit, Releases, commit_all, leftovers, render, replace, update
+from tests.releases import (
+    CLIENT_DOCSTRING,
+    TITLE,
+    Edit,
+    Releases,
+    commit_all,
+    leftovers,
+    render,
+    replace,
+    update,
+)
 
 NEW_ROUTE = """
 
@@ -133,8 +143,9 @@ class TestUpgradeOfAnEditedProject:
         tests = upgraded.project.backend / "tests"
         assert not (tests / "client.py").exists()
         utils = (tests / "utils.py").read_text("utf-8")
-        assert HELPER in utils  # the user's edit
-        assert utils.startswith('"""Helpers shared by the tests')  # the template's own change
+        # The new version's file (its docstring changed too), then the user's helper.
+        assert utils == (upgraded.clean.backend / "tests" / "utils.py").read_text("utf-8") + HELPER
+        assert CLIENT_DOCSTRING not in utils
         output = upgraded.result.stdout
         assert "moved your edits of backend/tests/client.py to backend/tests/utils.py" in output
         assert "backend/tests/test_tags.py: imports tests.utils instead of tests.client" in output
