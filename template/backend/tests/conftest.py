@@ -21,7 +21,7 @@ os.environ["ENVIRONMENT"] = "testing"  # before src reads its settings
 
 from src.config import Environment, Settings
 from src.main import create_app
-from tests.client import running
+from tests.utils import running
 
 BACKEND = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 from src.config import Environment, Settings
 from src.main import create_app
-from tests.client import running
+from tests.utils import running
 
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
 

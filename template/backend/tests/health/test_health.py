@@ -4,7 +4,7 @@ import httpx2
 
 from src.config import Settings
 from src.main import create_app
-from tests.client import running
+from tests.utils import running
 
 
 async def test_liveness(client: httpx2.AsyncClient) -> None:

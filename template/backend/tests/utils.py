@@ -1,4 +1,7 @@
-"""An async HTTP client wired to the app in-process, with its lifespan running."""
+"""Helpers shared by the tests (fixtures live in conftest.py).
+
+`running(app)`: an async HTTP client wired to the app in-process, with its lifespan running.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -1,0 +1,189 @@
+"""Tagged versions of this template in a throwaway git repository, and the project
+steps of the update tests (render, edit like a user, commit, update, look for leftovers).
+
+The newest version is the working tree, tagged with the top version of CHANGELOG.md.
+The old one (0.1.0) is synthesised from the same tree by scripted edits that undo
+the 0.2.0 changes, so the tests keep following the template as it evolves. Each
+edit checks that the text it undoes is there: when a later change touches it, the
+fixture fails loudly instead of building two identical versions.
+
+Of the old version only the rendered files matter: copier runs the tasks and
+migrations of the version it updates to.
+"""
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import ROOT, Project, clean_env, run
+
+OLD = "0.1.0"
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "template-tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "template-tests@example.com",
+}
+CLIENT_DOCSTRING = (
+    '"""An async HTTP client wired to the app in-process, with its lifespan running."""\n'
+)
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = run("git", *args, cwd=cwd, env=clean_env(**IDENTITY))
+    assert result.returncode == 0, f"git {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def newest_version() -> str:
+    match = re.search(r"^## (\d+\.\d+\.\d+)\b", (ROOT / "CHANGELOG.md").read_text("utf-8"), re.M)
+    assert match, "CHANGELOG.md has no '## X.Y.Z' section"
+    return match.group(1)
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert text.count(old) == 1, f"{path}: expected {old!r} once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def undo_0_2_0(root: Path) -> None:
+    """0.2.0 moved backend/tests/client.py to tests/utils.py and added pytest-timeout."""
+    tests = root / "template" / "backend" / "tests"
+    utils = tests / "utils.py"
+    text, found = re.subn(r'\A""".*?"""\n', CLIENT_DOCSTRING, utils.read_text("utf-8"), flags=re.S)
+    assert found == 1, "tests/utils.py lost its module docstring"
+    (tests / "client.py").write_text(text, encoding="utf-8")
+    utils.unlink()
+    importers = [path for path in tests.rglob("*.py") if "tests.utils" in path.read_text("utf-8")]
+    assert len(importers) >= 3, importers
+    for path in importers:
+        path.write_text(path.read_text("utf-8").replace("tests.utils", "tests.client"), "utf-8")
+    pyproject = root / "template" / "backend" / "pyproject.toml.jinja"
+    replace(pyproject, '    "pytest-timeout>=2.4",\n', "")
+    text, found = re.subn(
+        r"^# A hung test.*\ntimeout = \d+\n", "", pyproject.read_text("utf-8"), flags=re.M
+    )
+    assert found == 1, "pyproject.toml.jinja lost its pytest timeout"
+    pyproject.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Releases:
+    repo: Path
+    old: str
+    new: str
+
+    def release(self, version: str, edit: Callable[[Path], None]) -> None:
+        """Commit a scripted change on top of the newest version and tag it."""
+        edit(self.repo)
+        git("add", "--all", cwd=self.repo)
+        git("commit", "--quiet", "-m", f"Release {version}", cwd=self.repo)
+        git("tag", version, cwd=self.repo)
+
+    def clone(self, destination: Path) -> "Releases":
+        git("clone", "--quiet", str(self.repo), str(destination), cwd=destination.parent)
+        return Releases(destination, self.old, self.new)
+
+
+def copy_working_tree(destination: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("template", "hooks"):
+        shutil.rmtree(destination / name, ignore_errors=True)
+        shutil.copytree(ROOT / name, destination / name, ignore=ignore)
+    shutil.copy2(ROOT / "copier.yml", destination / "copier.yml")
+
+
+def build(destination: Path) -> Releases:
+    destination.mkdir()
+    git("init", "--quiet", cwd=destination)
+    releases = Releases(destination, OLD, newest_version())
+    copy_working_tree(destination)
+    releases.release(OLD, undo_0_2_0)
+    releases.release(releases.new, copy_working_tree)
+    return releases
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Commit everything in a project (initialising its repository if needed); return HEAD."""
+    if not (root / ".git").exists():
+        git("init", "--quiet", cwd=root)
+    git("add", "--all", cwd=root)
+    git("commit", "--quiet", "--no-verify", "-m", message, cwd=root)
+    return git("rev-parse", "HEAD", cwd=root).strip()
+
+
+def render(releases: Releases, version: str, destination: Path, *options: str) -> Project:
+    """`copier copy` of one version; with its tasks unless options say --skip-tasks."""
+    result = run(
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--vcs-ref",
+        version,
+        *options,
+        releases.repo,
+        destination,
+        cwd=destination.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    project = Project(destination)
+    if not (destination / ".git").exists():
+        commit_all(destination, "Initial commit from template")
+    return project
+
+
+def update(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return run("copier", "update", "--trust", "--defaults", *options, cwd=root)
+
+
+def leftovers(root: Path) -> dict[str, list[str]]:
+    """What an update can leave to resolve: conflict markers, rejected hunks, unmerged paths."""
+    files = Project(root).files()
+    return {
+        "markers": sorted(
+            str(path.relative_to(root))
+            for path in files
+            if re.search(rb"^(<{7}|>{7}) ", path.read_bytes(), re.M)
+        ),
+        "rejects": sorted(str(path.relative_to(root)) for path in files if path.suffix == ".rej"),
+        "unmerged": git("diff", "--name-only", "--diff-filter=U", cwd=root).split(),
+    }
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A user edit of backend/<path>: `old` becomes `new` ("" appends, None creates)."""
+
+    path: str
+    old: str | None
+    new: str
+    moved_to: str | None = None  # where the template moved the file since
+
+    @property
+    def path_after(self) -> str:
+        return self.moved_to or self.path
+
+    def apply(self, text: str | None) -> str:
+        if self.old is None:
+            assert text is None, f"{self.path} already exists"
+            return self.new
+        assert text is not None, f"{self.path} does not exist"
+        assert self.old in text, f"{self.old!r} not in {self.path}"
+        return text + self.new if self.old == "" else text.replace(self.old, self.new, 1)
+
+    def make(self, backend: Path) -> None:
+        path = backend / self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.apply(path.read_text("utf-8") if path.exists() else None), "utf-8")
+
+
+TITLE = Edit(
+    "src/main.py",
+    "        title=settings.APP_NAME,\n",
+    '        title=f"{settings.APP_NAME} (internal)",\n',
+)

@@ -1,0 +1,241 @@
+"""`copier update` of a project its user has changed: nothing of theirs is lost.
+
+Projects are rendered from a tagged version, committed, edited like a real user
+would, committed again, then updated with the real `copier` command; the
+migrations and tasks of the new version run as they would for a user.
+"""
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Project
+from tests.releases import (
+    CLIENT_DOCSTRING,
+    TITLE,
+    Edit,
+    Releases,
+    commit_all,
+    leftovers,
+    render,
+    replace,
+    update,
+)
+
+NEW_ROUTE = """
+
+@router.get(
+    "/{post_id}/title",
+    status_code=status.HTTP_200_OK,
+    summary="Title of a post",
+    description="Returns only the title of one post.",
+    responses=error_responses(PostNotFoundError, ValidationFailedError),
+)
+async def get_post_title(post: ValidPost) -> str:
+    return post.title
+"""
+HELPER = """
+
+async def create_post(client: httpx2.AsyncClient, title: str) -> int:
+    response = await client.post("/posts", json={"title": title, "body": "Body."})
+    assert response.status_code == 201, response.text
+    post_id: int = response.json()["id"]
+    return post_id
+"""
+OWN_MODULE = '''"""Tags: a module of the user's own, unknown to the template."""
+
+
+def slugify(text: str) -> str:
+    return "-".join(text.lower().split())
+'''
+OWN_TEST = """import httpx2
+
+from src.tags import slugify
+from tests.client import create_post
+
+
+async def test_title_route_and_slug(client: httpx2.AsyncClient) -> None:
+    post_id = await create_post(client, "Hello World")
+    response = await client.get(f"/posts/{post_id}/title")
+    assert response.json() == "Hello World"
+    assert slugify(response.json()) == "hello-world"
+"""
+
+
+USER_EDITS = {
+    "changed line in main.py": TITLE,
+    "new route in posts/router.py": Edit("src/posts/router.py", "", NEW_ROUTE),
+    "own module": Edit("src/tags/__init__.py", None, OWN_MODULE),
+    "own test": Edit("tests/test_tags.py", None, OWN_TEST),
+    "helper in the moved file": Edit("tests/client.py", "", HELPER, moved_to="tests/utils.py"),
+    "dependency in pyproject.toml": Edit(
+        "pyproject.toml", '    "anyio>=4.16",\n', '    "anyio>=4.16",\n    "tenacity>=9.0",\n'
+    ),
+    "value in .env": Edit(".env", "ASYNCIO_DEBUG=true\n", "ASYNCIO_DEBUG=false\n"),
+}
+
+
+def after_migration(text: str) -> str:
+    return text.replace("tests.client", "tests.utils")  # 0.2.0 renames the module in imports
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    project: Project
+    result: subprocess.CompletedProcess[str]
+    env_before: str
+    clean: Project  # the new version rendered afresh with the same answers
+
+
+# Session scope: built once per worker even when xdist interleaves other modules.
+@pytest.fixture(scope="session")
+def upgraded(releases: Releases, tmp_path_factory: pytest.TempPathFactory) -> Upgrade:
+    tmp = tmp_path_factory.mktemp("upgrade")
+    project = render(releases, releases.old, tmp / "project")  # with tasks: .env, uv.lock, git
+    for edit in USER_EDITS.values():
+        edit.make(project.backend)
+    commit_all(project.root, "User edits")
+    env_before = (project.backend / ".env").read_text("utf-8")
+    result = update(project.root)
+    clean = render(releases, releases.new, tmp / "clean", "--skip-tasks")
+    return Upgrade(project, result, env_before, clean)
+
+
+@pytest.mark.xdist_group("upgrade")
+class TestUpgradeOfAnEditedProject:
+    def test_update_succeeds_and_leaves_nothing_to_resolve(self, upgraded: Upgrade) -> None:
+        assert upgraded.result.returncode == 0, upgraded.result.stderr
+        assert leftovers(upgraded.project.root) == {"markers": [], "rejects": [], "unmerged": []}
+
+    @pytest.mark.parametrize("name", list(USER_EDITS))
+    def test_user_edit_is_kept(self, upgraded: Upgrade, name: str) -> None:
+        edit = USER_EDITS[name]
+        text = (upgraded.project.backend / edit.path_after).read_text("utf-8")
+        assert after_migration(edit.new) in text
+
+    def test_template_files_are_the_new_version_plus_user_edits(self, upgraded: Upgrade) -> None:
+        project, clean = upgraded.project, upgraded.clean
+        edits = {f"backend/{edit.path_after}": edit for edit in USER_EDITS.values()}
+        template_files = {str(path.relative_to(clean.root)) for path in clean.files()}
+        for name in template_files:
+            expected = (clean.root / name).read_text("utf-8")
+            if name in edits:
+                expected = edits[name].apply(expected)
+            assert (project.root / name).read_text("utf-8") == expected, name
+        project_files = {str(path.relative_to(project.root)) for path in project.files()}
+        assert project_files - template_files == {
+            "backend/.env",
+            "backend/uv.lock",
+            "backend/src/tags/__init__.py",
+            "backend/tests/test_tags.py",
+        }
+
+    def test_user_owned_files_are_untouched(self, upgraded: Upgrade) -> None:
+        backend = upgraded.project.backend
+        assert (backend / ".env").read_text("utf-8") == upgraded.env_before
+        assert (backend / "src/tags/__init__.py").read_text("utf-8") == OWN_MODULE
+        assert (backend / "tests/test_tags.py").read_text("utf-8") == after_migration(OWN_TEST)
+
+    def test_migration_carries_the_edit_to_the_new_place(self, upgraded: Upgrade) -> None:
+        tests = upgraded.project.backend / "tests"
+        assert not (tests / "client.py").exists()
+        utils = (tests / "utils.py").read_text("utf-8")
+        # The new version's file (its docstring changed too), then the user's helper.
+        assert utils == (upgraded.clean.backend / "tests" / "utils.py").read_text("utf-8") + HELPER
+        assert CLIENT_DOCSTRING not in utils
+        output = upgraded.result.stdout
+        assert "moved your edits of backend/tests/client.py to backend/tests/utils.py" in output
+        assert "backend/tests/test_tags.py: imports tests.utils instead of tests.client" in output
+
+    def test_lock_is_redone_once_in_the_project(self, upgraded: Upgrade) -> None:
+        project = upgraded.project
+        relocks = re.findall(r"re-locked (\S+) after", upgraded.result.stdout)
+        assert relocks == [str((project.backend / "uv.lock").resolve())]
+        lock = (project.backend / "uv.lock").read_text("utf-8")
+        assert 'name = "pytest-timeout"' in lock  # added by the new version
+        assert 'name = "tenacity"' in lock  # added by the user
+        project.check("uv", "lock", "--locked", "--quiet")
+
+    def test_backend_suite_passes_after_update(self, upgraded: Upgrade) -> None:
+        project = upgraded.project
+        project.check("uv", "sync", "--frozen", "--quiet")
+        output = project.check("uv", "run", "--frozen", "pytest", "-v", "-p", "no:cacheprovider")
+        assert re.search(r"^tests/test_tags.py::test_title_route_and_slug\S* PASSED", output, re.M)
+        summary = output.strip().splitlines()[-1]
+        assert re.search(r"\d+ passed", summary), summary
+        assert not re.search(r"failed|error", summary), summary
+
+
+def test_conflict_keeps_both_sides_and_loses_nothing(releases: Releases, tmp_path: Path) -> None:
+    releases = releases.clone(tmp_path / "template")
+    project = render(releases, releases.new, tmp_path / "project", "--skip-tasks")
+    config = project.backend / "src" / "config.py"
+    edits = [
+        Edit("src/config.py", "TOKENS: PositiveInt = 40\n", "TOKENS: PositiveInt = 100\n"),
+        Edit("src/config.py", 'APP_VERSION: str = "0.1.0"\n', 'APP_VERSION: str = "1.4.0"\n'),
+        TITLE,
+        USER_EDITS["own module"],
+    ]
+    for edit in edits:
+        edit.make(project.backend)
+    commit_all(project.root, "User edits")
+    major, minor, patch = map(int, releases.new.split("."))
+    releases.release(
+        f"{major}.{minor}.{patch + 1}",
+        lambda repo: replace(
+            repo / "template" / "backend" / "src" / "config.py.jinja",
+            "TOKENS: PositiveInt = 40\n",
+            "TOKENS: PositiveInt = 64\n",
+        ),
+    )
+
+    result = update(project.root)
+
+    assert result.returncode == 0, result.stderr
+    assert leftovers(project.root) == {
+        "markers": ["backend/src/config.py"],
+        "rejects": [],
+        "unmerged": ["backend/src/config.py"],
+    }
+    text = config.read_text("utf-8")
+    # copier's labels: the project's side ("before updating") first, the template's second.
+    block = r"^<<<<<<< before updating\n(.*?)^=======\n(.*?)^>>>>>>> after updating\n"
+    conflicts = re.findall(block, text, re.M | re.S)
+    assert conflicts == [
+        ("    THREADPOOL_TOKENS: PositiveInt = 100\n", "    THREADPOOL_TOKENS: PositiveInt = 64\n")
+    ]
+    for edit in edits[1:]:
+        assert edit.new in (project.backend / edit.path).read_text("utf-8")
+    assert not (project.backend / ".env").exists()  # user-owned files are never created
+    assert not (project.backend / "uv.lock").exists()
+
+
+def snapshot(project: Project) -> dict[str, object]:
+    git = ("git", "-C", str(project.root))
+    return {
+        "files": {str(p.relative_to(project.root)): p.read_bytes() for p in project.files()},
+        "status": project.check(*git, "status", "--porcelain", "--untracked-files=all"),
+        "index": project.check(*git, "ls-files", "--stage"),
+        "head": project.check(*git, "rev-parse", "HEAD"),
+    }
+
+
+@pytest.mark.parametrize("change", ["modified file", "untracked file"])
+def test_dirty_project_is_refused_and_left_alone(
+    releases: Releases, tmp_path: Path, change: str
+) -> None:
+    project = render(releases, releases.old, tmp_path / "project", "--skip-tasks")
+    if change == "modified file":
+        TITLE.make(project.backend)
+    else:
+        (project.backend / "notes.txt").write_text("draft\n", "utf-8")
+    before = snapshot(project)
+
+    result = update(project.root)
+
+    assert result.returncode != 0
+    assert "Destination repository is dirty; cannot continue" in result.stderr
+    assert snapshot(project) == before
