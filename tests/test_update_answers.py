@@ -70,7 +70,7 @@ def test_sdk_example_off_then_on(releases: Releases, tmp_path: Path) -> None:
 def test_docs_environments_switch(releases: Releases, tmp_path: Path) -> None:
     production = '["production"]'
     expected = depends_on(releases, tmp_path, docs_environments=production)
-    assert expected == {".copier-answers.yml": "M", "backend/src/config.py": "M"}
+    assert {".copier-answers.yml", "backend/src/config.py"} <= expected.keys()
     project = edited_project(releases, tmp_path / "project", "--skip-tasks")
 
     result = update(
