@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SECRET_PLACEHOLDER = "SECRET_KEY=change-me"
+SECRET_PLACEHOLDER = "SECRET_KEY=change-me"  # noqa: S105 - the line the hook replaces
 
 
 def say(message: str) -> None:
@@ -73,7 +73,15 @@ def first_commit(project: Path, author_name: str, author_email: str) -> None:
         identity += ["-c", f"user.name={author_name}"]
     if not git("config", "user.email", cwd=project).stdout.strip():
         identity += ["-c", f"user.email={author_email}"]
-    result = git(*identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from template", cwd=project)
+    result = git(
+        *identity,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        "Initial commit from template",
+        cwd=project,
+    )
     if result.returncode != 0:
         say(f"git commit failed: {result.stderr.strip()}")
         return

@@ -49,8 +49,14 @@ def server(project: Project, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
     port = free_port()
     process = subprocess.Popen(
-        [project.backend / ".venv" / "bin" / "fastapi", "run", "--host", "127.0.0.1",
-         "--port", str(port)],
+        [
+            project.backend / ".venv" / "bin" / "fastapi",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         cwd=project.backend,
         env=clean_env(**env),
         stdout=subprocess.PIPE,
@@ -102,8 +108,12 @@ def test_production_hides_docs(project: Project) -> None:
 def test_production_refuses_to_start_without_a_secret(project: Project) -> None:
     # backend/.env holds a secret; an explicit empty value overrides it.
     result = project.run(
-        project.backend / ".venv" / "bin" / "fastapi", "run", "--port", str(free_port()),
-        env=clean_env(ENVIRONMENT="production", SECRET_KEY=""), timeout=60,
+        project.backend / ".venv" / "bin" / "fastapi",
+        "run",
+        "--port",
+        str(free_port()),
+        env=clean_env(ENVIRONMENT="production", SECRET_KEY=""),
+        timeout=60,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set to at least 32 characters in production" in result.stderr
