@@ -60,6 +60,14 @@ def run(
     )
 
 
+def copier_copy(
+    destination: Path, *options: str | Path, copier: str | Path = "copier", **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """`copier copy [options] <this template at HEAD> <destination>`, as a user runs it."""
+    command = [copier, "copy", "--vcs-ref", "HEAD", *options, ROOT, destination]
+    return run(*command, cwd=destination.parent, **kwargs)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
