@@ -52,8 +52,11 @@ def spawn_copier(destination: Path) -> tuple[pexpect.spawn, io.StringIO]:
     return child, transcript
 
 
-def answer(child: pexpect.spawn, question: str, keys: str) -> None:
+def answer(child: pexpect.spawn, question: str, keys: str, offered: str = "") -> None:
+    """Wait for the question (and the default it offers), then press the keys."""
     child.expect_exact(PROMPTS[question])
+    if offered:
+        child.expect_exact(offered)
     child.send(keys)
 
 
@@ -63,14 +66,15 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     child, transcript = spawn_copier(destination)
 
     answer(child, "project_name", CLEAR + "Café Olé" + ENTER)
-    answer(child, "project_slug", CLEAR + "Cafe Ole" + ENTER)  # wrong: a space
+    # Offered "cafe-ole" (accents transliterated); typed wrong: a space.
+    answer(child, "project_slug", CLEAR + "Cafe Ole" + ENTER, offered="cafe-ole")
     child.expect_exact(
         'Validation error for question \'project_slug\': "Cafe Ole" contains " ": '
         "use only lowercase letters, digits and hyphens (example: my-api)"
     )
     child.send(CLEAR + "cafe-ole-api" + ENTER)
     answer(child, "description", CLEAR + "Orders & invoices, in *one* place." + ENTER)
-    answer(child, "author_name", ENTER)  # the default: "Café Olé maintainers"
+    answer(child, "author_name", ENTER, offered="Café Olé maintainers")
     answer(child, "author_email", CLEAR + "team@cafe-ole.example" + ENTER)
     answer(child, "python_version", DOWN + ENTER)  # 3.12 -> 3.13
     # local and staging are ticked: untick local, tick production.
