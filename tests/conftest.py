@@ -28,7 +28,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "docs_environments": ["local", "staging", "production"],
     },
     "unicode-name-local-docs": {
-        "project_name": 'Café d\'Été "Quoted"',
+        "project_name": 'Café d\u2019Été "Quoted" \u2013 東京',  # RUF001 look-alikes
         "docs_environments": ["local"],
         "include_sdk_example": False,
     },
