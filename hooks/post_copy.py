@@ -7,22 +7,43 @@ The working directory is the new project. Steps, each idempotent:
 1. write backend/.env from backend/.env.example with a fresh random secret;
 2. lock the backend's dependencies with `uv lock` when uv is installed;
 3. `git init` and make the first commit when the project is not inside a repository.
+
+What the steps need is checked before any of them writes: when it is missing, the
+hook prints one `error:` line and exits 1 having written nothing, and copier then
+removes the destination if it created it. Steps 2 and 3 only say what to do by hand
+when uv or git is missing or fails: the project works without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-SECRET_PLACEHOLDER = "SECRET_KEY=change-me"  # noqa: S105 - the placeholder, not a secret
+SECRET_PLACEHOLDER = "SECRET_KEY=change-me"  # noqa: S105 - the line the hook replaces
 
 
 def say(message: str) -> None:
     print(f"  {message}", flush=True)
+
+
+def env_problem(backend: Path) -> str | None:
+    """Why backend/.env cannot be written, or None."""
+    env, example = backend / ".env", backend / ".env.example"
+    if env.exists():
+        return None
+    if not example.is_file():
+        return (
+            "backend/.env.example is missing (excluded with --exclude?): the copy task "
+            "writes backend/.env from it; copy again without excluding it, or with --skip-tasks"
+        )
+    if SECRET_PLACEHOLDER not in example.read_text(encoding="utf-8"):
+        return f"backend/.env.example has no '{SECRET_PLACEHOLDER}' line to fill in"
+    return None
 
 
 def write_env(backend: Path) -> None:
@@ -31,11 +52,11 @@ def write_env(backend: Path) -> None:
         say("backend/.env exists: kept as is")
         return
     text = example.read_text(encoding="utf-8")
-    if SECRET_PLACEHOLDER not in text:
-        sys.exit(f"error: {example} has no '{SECRET_PLACEHOLDER}' line to fill in")
     text = text.replace(SECRET_PLACEHOLDER, f"SECRET_KEY={secrets.token_urlsafe(48)}")
-    env.write_text(text, encoding="utf-8")
-    env.chmod(0o600)
+    # Readable by the owner only from the start (the secret is never world-readable).
+    fd = os.open(env, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     say("wrote backend/.env with a fresh SECRET_KEY")
 
 
@@ -83,7 +104,8 @@ def first_commit(project: Path, author_name: str, author_email: str) -> None:
         cwd=project,
     )
     if result.returncode != 0:
-        say(f"git commit failed: {result.stderr.strip()}")
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        say(f"git commit failed ({reason}): everything is staged, commit it yourself")
         return
     say("initialised git and made the first commit")
 
@@ -95,6 +117,9 @@ def main() -> None:
     args = parser.parse_args()
     project = Path.cwd()
     backend = project / "backend"
+    problem = env_problem(backend)
+    if problem:
+        sys.exit(f"error: {problem}")
     write_env(backend)
     lock(backend)
     first_commit(project, args.author_name, args.author_email)

@@ -28,7 +28,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "docs_environments": ["local", "staging", "production"],
     },
     "unicode-name-local-docs": {
-        "project_name": 'Café d\'Été "Quoted"',
+        "project_name": 'Café d\u2019Été "Quoted" \u2013 東京',  # RUF001 look-alikes
         "docs_environments": ["local"],
         "include_sdk_example": False,
     },
@@ -58,6 +58,14 @@ def run(
         timeout=timeout,
         check=False,
     )
+
+
+def copier_copy(
+    destination: Path, *options: str | Path, copier: str | Path = "copier", **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """`copier copy [options] <this template at HEAD> <destination>`, as a user runs it."""
+    command = [copier, "copy", "--vcs-ref", "HEAD", *options, ROOT, destination]
+    return run(*command, cwd=destination.parent, **kwargs)
 
 
 def free_port() -> int:

@@ -15,6 +15,8 @@ from tests.conftest import Project, clean_env, free_port
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
 STRONG_SECRET = "s" * 48
 
+pytestmark = pytest.mark.xdist_group("rendered-defaults")  # shares the default project
+
 
 @pytest.fixture(scope="module")
 def project(rendered) -> Project:

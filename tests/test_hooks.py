@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, clean_env, run
+from tests.conftest import clean_env, copier_copy, run
 
 pytestmark = pytest.mark.xdist_group("lone-copier")
 
@@ -31,17 +31,15 @@ def lone_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin" / "copier"
 
 
-def copy(copier: Path, destination: Path, path: str) -> subprocess.CompletedProcess[str]:
-    return run(
-        copier,
-        "copy",
+def copy(
+    copier: Path, destination: Path, path: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    return copier_copy(
+        destination,
         "--trust",
         "--defaults",
-        "--vcs-ref",
-        "HEAD",
-        ROOT,
-        destination,
-        cwd=destination.parent,
+        *options,
+        copier=copier,
         env=clean_env(PATH=path),
         timeout=300,
     )
@@ -60,6 +58,14 @@ def test_copy_with_uv_and_git(lone_copier: Path, tmp_path: Path) -> None:
     log = run("git", "log", "--format=%s", cwd=destination).stdout.splitlines()
     assert log == ["Initial commit from template"]
     assert run("git", "status", "--porcelain", cwd=destination).stdout == ""
+    # The message after copy: the next commands, runnable as printed.
+    steps = [line.strip() for line in result.stderr.splitlines()]
+    start = steps.index("My API is ready. Next:")
+    assert steps[start + 2 : start + 5] == [
+        f"cd {destination}/backend",
+        "uv run alembic upgrade head && uv run fastapi dev   # http://127.0.0.1:8000/docs",
+        "uv run pytest                                         # the project's own tests",
+    ]
 
 
 def test_copy_without_uv_prints_a_hint_and_carries_on(lone_copier: Path, tmp_path: Path) -> None:
@@ -88,3 +94,37 @@ def test_copy_into_an_existing_repository_makes_no_commit(
     assert "already inside a git repository: no commit made" in result.stdout
     assert not (destination / ".git").exists()
     assert run("git", "rev-parse", "--verify", "HEAD", cwd=tmp_path).returncode != 0
+
+
+MISSING_EXAMPLE = (
+    "error: backend/.env.example is missing (excluded with --exclude?): the copy task writes "
+    "backend/.env from it; copy again without excluding it, or with --skip-tasks"
+)
+TASK_FAILED = re.compile(r"Task \[.*/hooks/post_copy\.py.*\] returned non-zero exit status 1\.")
+
+
+def test_failing_task_leaves_no_new_destination(lone_copier: Path, tmp_path: Path) -> None:
+    destination = tmp_path / "project"
+    result = copy(lone_copier, destination, os.environ["PATH"], "--exclude", "backend/.env.example")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[-2] == MISSING_EXAMPLE
+    assert TASK_FAILED.fullmatch(lines[-1])
+    assert "Traceback" not in result.stderr
+    assert not destination.exists()
+
+
+def test_failing_task_in_an_existing_directory_writes_nothing_of_its_own(
+    lone_copier: Path, tmp_path: Path
+) -> None:
+    destination = tmp_path / "project"
+    destination.mkdir()
+    result = copy(lone_copier, destination, os.environ["PATH"], "--exclude", "backend/.env.example")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-2] == MISSING_EXAMPLE
+    # copier removes only a directory it created: the rendered files stay (README).
+    assert (destination / "backend" / "pyproject.toml").is_file()
+    # The hook checked before writing: no .env, no lock, no repository.
+    assert not (destination / "backend" / ".env").exists()
+    assert not (destination / "backend" / "uv.lock").exists()
+    assert not (destination / ".git").exists()

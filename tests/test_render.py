@@ -38,7 +38,7 @@ def test_answers_file_allows_updates(project: Project, answer_set: str) -> None:
 def test_copy_tasks_ran(project: Project) -> None:
     env = (project.backend / ".env").read_text("utf-8")
     secret = re.search(r"^SECRET_KEY=(.+)$", env, re.MULTILINE)
-    assert secret
+    assert secret is not None
     assert secret.group(1) != "change-me"
     assert len(secret.group(1)) >= 32
     assert (project.backend / "uv.lock").is_file()

@@ -1,0 +1,144 @@
+"""`copier copy` answered at a real terminal, key by key, as a newcomer would.
+
+pexpect drives copier through a pseudo-terminal; every step waits for the text of
+the next prompt (never for time). A wrong answer is shown in one line and asked
+again, without a traceback.
+"""
+
+import io
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from tests.conftest import ROOT, clean_env, run
+
+# pexpect forks from a pytest-xdist worker (which runs threads) and the child execs
+# copier straight away, so Python's warning about forkpty in threaded code is moot.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning"
+)
+
+CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default
+DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
+
+PROMPTS = {
+    "project_name": "Project name, as people read it",
+    "project_slug": "Short name for the folder and the Python distribution",
+    "description": "One sentence that says what the API does",
+    "author_name": "Who maintains it, a person or a team",
+    "author_email": "Contact e-mail of the maintainers",
+    "python_version": "Oldest Python version the backend must run on",
+    "docs_environments": "Environments that serve the interactive API docs",
+    "include_sdk_example": "Add an example module that calls a blocking",
+}
+
+
+def spawn_copier(destination: Path) -> tuple[pexpect.spawn, io.StringIO]:
+    env = clean_env(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")  # no cursor-position queries
+    args = ["copy", "--vcs-ref", "HEAD", "--skip-tasks", str(ROOT), str(destination)]
+    child = pexpect.spawn(
+        "copier",
+        args,
+        cwd=destination.parent,
+        env=env,
+        dimensions=(40, 200),
+        encoding="utf-8",
+        timeout=60,
+    )
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    return child, transcript
+
+
+def answer(child: pexpect.spawn, question: str, keys: str, offered: str = "") -> None:
+    """Wait for the question (and the default it offers), then press the keys."""
+    child.expect_exact(PROMPTS[question])
+    if offered:
+        child.expect_exact(offered)
+    child.send(keys)
+
+
+def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
+    destination = tmp_path / "my projects" / "Café Olé"
+    destination.parent.mkdir()
+    child, transcript = spawn_copier(destination)
+
+    answer(child, "project_name", CLEAR + "Café Olé" + ENTER)
+    # Offered "cafe-ole" (accents transliterated); typed wrong: a space.
+    answer(child, "project_slug", CLEAR + "Cafe Ole" + ENTER, offered="cafe-ole")
+    child.expect_exact(
+        'Validation error for question \'project_slug\': "Cafe Ole" contains " ": '
+        "use only lowercase letters, digits and hyphens (example: my-api)"
+    )
+    child.send(CLEAR + "cafe-ole-api" + ENTER)
+    answer(child, "description", CLEAR + "Orders & invoices, in *one* place." + ENTER)
+    answer(child, "author_name", ENTER, offered="Café Olé maintainers")
+    answer(child, "author_email", CLEAR + "team@cafe-ole.example" + ENTER)
+    answer(child, "python_version", DOWN + ENTER)  # 3.12 -> 3.13
+    # local and staging are ticked: untick local, tick production.
+    answer(child, "docs_environments", SPACE + DOWN + DOWN + SPACE + ENTER)
+    answer(child, "include_sdk_example", "n")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, transcript.getvalue()
+    assert "Traceback" not in transcript.getvalue()
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text("utf-8"))
+    assert {k: v for k, v in answers.items() if not k.startswith("_")} == {
+        "project_name": "Café Olé",
+        "project_slug": "cafe-ole-api",
+        "description": "Orders & invoices, in *one* place.",
+        "author_name": "Café Olé maintainers",
+        "author_email": "team@cafe-ole.example",
+        "python_version": "3.13",
+        "docs_environments": ["staging", "production"],
+        "include_sdk_example": False,
+    }
+    backend = destination / "backend"
+    config = (backend / "src" / "config.py").read_text("utf-8")
+    assert '    APP_NAME: str = "Café Olé"\n' in config
+    assert "Environment.STAGING,\n        Environment.PRODUCTION,\n    }" in config
+    pyproject = (backend / "pyproject.toml").read_text("utf-8")
+    assert 'name = "cafe-ole-api"' in pyproject
+    assert 'authors = [{ name = "Café Olé maintainers", email = "team@cafe-ole.example" }]' in (
+        pyproject
+    )
+    assert (backend / ".python-version").read_text("utf-8").strip() == "3.13"
+    assert not (backend / "src" / "exchange_rates").exists()
+
+    # The next commands, printed for these answers, work as printed (path quoted).
+    lines = [line.strip() for line in transcript.getvalue().splitlines()]
+    start = lines.index("Café Olé is ready. Next:")
+    cd, copy_env, serve = lines[start + 2 : start + 5]
+    assert cd == f"cd '{destination}/backend'"
+    assert copy_env.startswith("cp .env.example .env ")  # the tasks were skipped
+    assert serve.endswith("# http://127.0.0.1:8000/health")  # no docs in local
+    result = run("bash", "-c", f"{cd} && {copy_env.split('#')[0]} && pwd", cwd=tmp_path)
+    assert result.stdout.strip() == str(backend), result.stderr
+    assert (backend / ".env").is_file()
+
+
+def test_a_slug_that_cannot_be_derived_must_be_typed(tmp_path: Path) -> None:
+    destination = tmp_path / "tokyo"
+    child, transcript = spawn_copier(destination)
+
+    answer(child, "project_name", CLEAR + "東京" + ENTER)
+    answer(child, "project_slug", ENTER)  # no default to accept
+    child.expect_exact(
+        "Validation error for question 'project_slug': must not be empty (example: my-api)"
+    )
+    child.send("tokyo-api" + ENTER)
+    for question in list(PROMPTS)[2:]:
+        answer(child, question, ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, transcript.getvalue()
+    assert "Traceback" not in transcript.getvalue()
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text("utf-8"))
+    assert (answers["project_name"], answers["project_slug"]) == ("東京", "tokyo-api")
+    assert answers["author_name"] == "東京 maintainers"
+    lines = [line.strip() for line in transcript.getvalue().splitlines()]
+    assert f"cd {destination}/backend" in lines  # a plain path is printed as is
