@@ -74,8 +74,8 @@ MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])  # GitHub
 
 
 def answers_macro(call: str, **values: str) -> str:
-    """Render a macro of answers.jinja, e.g. `slugify %}{{ slugify(name) }}`."""
-    return JINJA.from_string('{% from "answers.jinja" import ' + call).render(**values)
+    """Render a macro of hooks/answers.jinja, e.g. `slugify %}{{ slugify(name) }}`."""
+    return JINJA.from_string('{% from "hooks/answers.jinja" import ' + call).render(**values)
 
 
 def shown_text(markdown: str, block: str) -> str:
