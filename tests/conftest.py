@@ -28,7 +28,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "docs_environments": ["local", "staging", "production"],
     },
     "unicode-name-local-docs": {
-        "project_name": "Café d'Été \"Quoted\"",
+        "project_name": 'Café d\'Été "Quoted"',
         "docs_environments": ["local"],
         "include_sdk_example": False,
     },
@@ -81,7 +81,8 @@ class Project:
 
     def check(self, *command: str | Path, **kwargs: Any) -> str:
         result = self.run(*command, **kwargs)
-        assert result.returncode == 0, f"{' '.join(map(str, command))}:\n{result.stdout}{result.stderr}"
+        shown = " ".join(map(str, command))
+        assert result.returncode == 0, f"{shown}:\n{result.stdout}{result.stderr}"
         return result.stdout
 
     def files(self) -> list[Path]:

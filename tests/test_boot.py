@@ -13,7 +13,19 @@ import pytest
 from tests.conftest import Project, clean_env, free_port
 
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
-STRONG_SECRET = "s" * 48
+# Production over the local backend/.env (which turns ASYNCIO_DEBUG on); safe but for SQLite.
+PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "s" * 48,
+    "ASYNCIO_DEBUG": "false",
+    "ALLOW_SQLITE_IN_PRODUCTION": "true",
+}
+UNSAFE_PRODUCTION = [
+    ("SECRET_KEY", "", "SECRET_KEY must be set to at least 32 characters in production"),
+    ("DATABASE_ECHO", "true", "DATABASE_ECHO must be false in production"),
+    ("ASYNCIO_DEBUG", "true", "ASYNCIO_DEBUG must be false in production"),
+    ("ALLOW_SQLITE_IN_PRODUCTION", "false", "DATABASE_URL is SQLite in production"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +61,14 @@ def server(project: Project, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
     port = free_port()
     process = subprocess.Popen(
-        [project.backend / ".venv" / "bin" / "fastapi", "run", "--host", "127.0.0.1",
-         "--port", str(port)],
+        [
+            project.backend / ".venv" / "bin" / "fastapi",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         cwd=project.backend,
         env=clean_env(**env),
         stdout=subprocess.PIPE,
@@ -94,16 +112,26 @@ def test_local_serves_docs_and_persists_posts(project: Project) -> None:
 
 
 def test_production_hides_docs(project: Project) -> None:
-    with server(project, ENVIRONMENT="production", SECRET_KEY=STRONG_SECRET) as base:
+    with server(project, **PRODUCTION) as base:
         assert [request(base + url)[0] for url in DOCS_URLS] == [404, 404, 404]
         assert request(base + "/health")[0] == 200
 
 
-def test_production_refuses_to_start_without_a_secret(project: Project) -> None:
-    # backend/.env holds a secret; an explicit empty value overrides it.
+@pytest.mark.parametrize(
+    ("name", "value", "line"), UNSAFE_PRODUCTION, ids=[name for name, *_ in UNSAFE_PRODUCTION]
+)
+def test_production_refuses_an_unsafe_setting(
+    project: Project, name: str, value: str, line: str
+) -> None:
     result = project.run(
-        project.backend / ".venv" / "bin" / "fastapi", "run", "--port", str(free_port()),
-        env=clean_env(ENVIRONMENT="production", SECRET_KEY=""), timeout=60,
+        project.backend / ".venv" / "bin" / "fastapi",
+        "run",
+        "--port",
+        str(free_port()),
+        env=clean_env(**{**PRODUCTION, name: value}),
+        timeout=60,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY must be set to at least 32 characters in production" in result.stderr
+    refusal = result.stderr.strip().splitlines()[-1]
+    assert refusal.startswith(line), result.stderr
+    assert "Traceback" not in result.stderr

@@ -33,8 +33,17 @@ def lone_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def copy(copier: Path, destination: Path, path: str) -> subprocess.CompletedProcess[str]:
     return run(
-        copier, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", ROOT, destination,
-        cwd=destination.parent, env=clean_env(PATH=path), timeout=300,
+        copier,
+        "copy",
+        "--trust",
+        "--defaults",
+        "--vcs-ref",
+        "HEAD",
+        ROOT,
+        destination,
+        cwd=destination.parent,
+        env=clean_env(PATH=path),
+        timeout=300,
     )
 
 

@@ -20,8 +20,18 @@ def test_bad_answer_is_refused_and_leaves_nothing(
 ) -> None:
     destination = tmp_path / "project"
     result = run(
-        "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
-        "--data", f"{question}={answer}", ROOT, destination, cwd=tmp_path, timeout=120,
+        "copier",
+        "copy",
+        "--trust",
+        "--defaults",
+        "--vcs-ref",
+        "HEAD",
+        "--data",
+        f"{question}={answer}",
+        ROOT,
+        destination,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode != 0
     assert message in result.stdout + result.stderr

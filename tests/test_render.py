@@ -20,7 +20,8 @@ def test_no_template_syntax_left(project: Project) -> None:
     leftovers = [
         str(path.relative_to(project.root))
         for path in project.files()
-        if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"} and re.search(r"\{\{|\{%", path.read_text("utf-8"))
+        if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"}
+        and re.search(r"\{\{|\{%", path.read_text("utf-8"))
     ]
     assert leftovers == []
     assert not any(path.name.endswith(".jinja") for path in project.files())
@@ -37,7 +38,9 @@ def test_answers_file_allows_updates(project: Project, answer_set: str) -> None:
 def test_copy_tasks_ran(project: Project) -> None:
     env = (project.backend / ".env").read_text("utf-8")
     secret = re.search(r"^SECRET_KEY=(.+)$", env, re.MULTILINE)
-    assert secret and secret.group(1) != "change-me" and len(secret.group(1)) >= 32
+    assert secret
+    assert secret.group(1) != "change-me"
+    assert len(secret.group(1)) >= 32
     assert (project.backend / "uv.lock").is_file()
     status = project.check("git", "status", "--porcelain")
     assert status == "", "the first commit holds everything but ignored files"
