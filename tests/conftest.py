@@ -5,9 +5,11 @@ rendered once per test worker and shared by the tests that only read it.
 """
 
 import os
+import secrets
 import socket
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "py311-no-docs-no-sdk": {
+    "py311-postgresql-no-docs-no-sdk": {
         "python_version": "3.11",
         "docs_environments": [],
         "include_sdk_example": False,
+        "database": "postgresql",
     },
     "py313-docs-everywhere": {
         "python_version": "3.13",
@@ -33,6 +36,11 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "include_sdk_example": False,
     },
 }
+# Boot tests run one project per database (and task queue): the other sets differ only in text.
+BOOT_SETS = ["defaults", "py311-postgresql-no-docs-no-sdk"]
+
+# The PostgreSQL server of the tests (.ci/run starts one there): user:password@host:port.
+POSTGRES = os.environ.get("TEMPLATE_TEST_POSTGRES", "postgres:postgres@127.0.0.1:5432")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +68,27 @@ def run(
     )
 
 
+def psql(sql: str) -> str:
+    result = run("psql", f"postgresql://{POSTGRES}/postgres", "-Atc", sql, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def postgres_url(database: str) -> str:
+    return f"postgresql+asyncpg://{POSTGRES}/{database}"
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database with a unique name; dropped when the block ends."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    psql(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_url(name)
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,12 +100,15 @@ def free_port() -> int:
 class Project:
     root: Path
     answers: dict[str, Any] = field(default_factory=dict)
+    # Environment of every command run in the project (e.g. its DATABASE_URL).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def backend(self) -> Path:
         return self.root / "backend"
 
     def run(self, *command: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        kwargs.setdefault("env", clean_env(**self.env))
         return run(*command, cwd=self.backend, **kwargs)
 
     def check(self, *command: str | Path, **kwargs: Any) -> str:
@@ -104,6 +136,9 @@ def rendered(copie_session: Any) -> Callable[[str], Project]:
             result = copie_session.copy(extra_answers=ANSWER_SETS[name])
             assert result.exit_code == 0, result.exception
             project = Project(result.project_dir, result.answers)
+            if project.answers["database"] == "postgresql":
+                # Not created: the project's own tests make `<name>_test_<hex>` on this server.
+                project.env["DATABASE_URL"] = postgres_url(f"t{secrets.token_hex(4)}")
             project.check("uv", "sync", "--frozen", "--quiet")
             cache[name] = project
         return cache[name]

@@ -1,4 +1,8 @@
-"""Boot the rendered backend as a real `fastapi run` process and talk to it over HTTP."""
+"""Boot the rendered backend as real `fastapi run` processes and talk to them over HTTP.
+
+Each database answer is booted against a real server: SQLite in the project's
+directory, PostgreSQL in a database created for the module and dropped after it.
+"""
 
 import json
 import subprocess
@@ -6,11 +10,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from tests.conftest import Project, clean_env, free_port
+from tests.conftest import BOOT_SETS, Project, clean_env, free_port, postgres_database
 
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
 # Production over the local backend/.env (which turns ASYNCIO_DEBUG on); safe but for SQLite.
@@ -28,11 +32,16 @@ UNSAFE_PRODUCTION = [
 ]
 
 
-@pytest.fixture(scope="module")
-def project(rendered) -> Project:
-    project = rendered("defaults")
-    project.check("uv", "run", "--frozen", "alembic", "upgrade", "head")
-    return project
+@pytest.fixture(scope="module", params=BOOT_SETS)
+def project(request: pytest.FixtureRequest, rendered) -> Iterator[Project]:
+    """The project with its database migrated (a fresh PostgreSQL database when chosen)."""
+    project = rendered(request.param)
+    with ExitStack() as stack:
+        if project.answers["database"] == "postgresql":
+            url = stack.enter_context(postgres_database("boot"))
+            project = Project(project.root, project.answers, {**project.env, "DATABASE_URL": url})
+        project.check("uv", "run", "--frozen", "alembic", "upgrade", "head")
+        yield project
 
 
 def test_migrations_match_models_and_revert(project: Project) -> None:
@@ -42,6 +51,7 @@ def test_migrations_match_models_and_revert(project: Project) -> None:
     assert project.check(*alembic, "current").strip() == ""
     project.check(*alembic, "upgrade", "head")
     assert "(head)" in project.check(*alembic, "current")
+    assert "No new upgrade operations detected" in project.check(*alembic, "check")
 
 
 def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
@@ -57,20 +67,14 @@ def request(url: str, method: str = "GET", body: object = None) -> tuple[int, by
 
 
 @contextmanager
-def server(project: Project, **env: str) -> Iterator[str]:
+def server(project: Project, *args: str, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
     port = free_port()
+    fastapi = project.backend / ".venv" / "bin" / "fastapi"
     process = subprocess.Popen(
-        [
-            project.backend / ".venv" / "bin" / "fastapi",
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [fastapi, "run", "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=project.backend,
-        env=clean_env(**env),
+        env=clean_env(**{**project.env, **env}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -98,8 +102,9 @@ def server(project: Project, **env: str) -> Iterator[str]:
 
 
 def test_local_serves_docs_and_persists_posts(project: Project) -> None:
+    docs = 200 if "local" in project.answers["docs_environments"] else 404
     with server(project, ENVIRONMENT="local") as base:
-        assert [request(base + url)[0] for url in DOCS_URLS] == [200, 200, 200]
+        assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         status, body = request(base + "/posts", "POST", {"title": "Over HTTP", "body": "a b a"})
         assert status == 201, body
         post_id = json.loads(body)["id"]
@@ -120,9 +125,8 @@ def test_production_hides_docs(project: Project) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "line"), UNSAFE_PRODUCTION, ids=[name for name, *_ in UNSAFE_PRODUCTION]
 )
-def test_production_refuses_an_unsafe_setting(
-    project: Project, name: str, value: str, line: str
-) -> None:
+def test_production_refuses_an_unsafe_setting(rendered, name: str, value: str, line: str) -> None:
+    project = rendered("defaults")
     result = project.run(
         project.backend / ".venv" / "bin" / "fastapi",
         "run",

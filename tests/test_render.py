@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import ANSWER_SETS, Project
+from tests.conftest import ANSWER_SETS, Project, psql
 
 pytestmark = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 
@@ -59,6 +59,10 @@ def test_rendered_suite_passes(project: Project) -> None:
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 30, summary
     assert not re.search(r"skipped|xfail|error", summary), summary
+    if project.answers["database"] == "postgresql":  # it ran on its own database, now dropped
+        prefix = project.env["DATABASE_URL"].rsplit("/", 1)[1]
+        databases = psql("SELECT datname FROM pg_database").split()
+        assert [name for name in databases if name.startswith(prefix)] == []
 
 
 def test_settings_follow_answers(project: Project) -> None:
@@ -82,3 +86,14 @@ def test_sdk_example_is_optional(project: Project) -> None:
     assert ("EXCHANGE_RATES_API_URL" in env_example) is present
     main = (project.backend / "src" / "main.py").read_text("utf-8")
     assert ("exchange_rates" in main) is present
+
+
+def test_database_follows_answers(project: Project) -> None:
+    postgresql = project.answers["database"] == "postgresql"
+    pyproject = (project.backend / "pyproject.toml").read_text("utf-8")
+    assert ('"asyncpg' in pyproject, '"aiosqlite' in pyproject) == (postgresql, not postgresql)
+    env_example = (project.backend / ".env.example").read_text("utf-8")
+    assert ("DATABASE_URL=postgresql+asyncpg://" in env_example) is postgresql
+    config = (project.backend / "src" / "config.py").read_text("utf-8")
+    assert ("DATABASE_POOL_SIZE" in config) is postgresql
+    assert ("ALLOW_SQLITE_IN_PRODUCTION" in config) is not postgresql
