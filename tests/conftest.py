@@ -4,10 +4,13 @@ Renders are expensive (copier + `uv lock` + `uv sync`), so each answer set is
 rendered once per test worker and shared by the tests that only read it.
 """
 
+import json
 import os
 import secrets
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,6 +90,30 @@ def postgres_database(prefix: str) -> Iterator[str]:
         yield postgres_url(name)
     finally:
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a process started by a test, by its PID: SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def free_port() -> int:

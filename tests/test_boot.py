@@ -7,14 +7,20 @@ directory, PostgreSQL in a database created for the module and dropped after it.
 import json
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from tests.conftest import BOOT_SETS, Project, clean_env, free_port, postgres_database
+from tests.conftest import (
+    BOOT_SETS,
+    Project,
+    clean_env,
+    free_port,
+    postgres_database,
+    request,
+    stop,
+)
 
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
 # Production over the local backend/.env (which turns ASYNCIO_DEBUG on); safe but for SQLite.
@@ -54,18 +60,6 @@ def test_migrations_match_models_and_revert(project: Project) -> None:
     assert "No new upgrade operations detected" in project.check(*alembic, "check")
 
 
-def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 @contextmanager
 def server(project: Project, *args: str, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
@@ -92,13 +86,7 @@ def server(project: Project, *args: str, **env: str) -> Iterator[str]:
                 time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        stop(process)
 
 
 def test_local_serves_docs_and_persists_posts(project: Project) -> None:
