@@ -29,18 +29,23 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "include_sdk_example": False,
         "database": "postgresql",
     },
-    "py313-docs-everywhere": {
+    "py313-celery-docs-everywhere": {
         "python_version": "3.13",
         "docs_environments": ["local", "staging", "production"],
+        "task_queue": "celery",
     },
-    "unicode-name-local-docs": {
+    "unicode-name-postgresql-celery": {
         "project_name": 'Café d\'Été "Quoted"',
         "docs_environments": ["local"],
         "include_sdk_example": False,
+        "database": "postgresql",
+        "task_queue": "celery",
     },
 }
-# Boot tests run one project per database (and task queue): the other sets differ only in text.
-BOOT_SETS = ["defaults", "py311-postgresql-no-docs-no-sdk"]
+# The four sets cover database x task_queue: each is booted against real servers.
+BOOT_SETS = list(ANSWER_SETS)
+# The image's steps differ by database only: one set of each.
+IMAGE_SETS = ["defaults", "py311-postgresql-no-docs-no-sdk"]
 
 # The PostgreSQL server of the tests (.ci/run starts one there): user:password@host:port.
 POSTGRES = os.environ.get("TEMPLATE_TEST_POSTGRES", "postgres:postgres@127.0.0.1:5432")
@@ -114,6 +119,19 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.wait()
     if process.stdout is not None:
         process.stdout.close()
+
+
+def child_pids(parent: int) -> set[int]:
+    """The processes whose parent is `parent` (from /proc)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            children.add(int(stat.parent.name))
+    return children
 
 
 def free_port() -> int:

@@ -5,6 +5,7 @@ directory, PostgreSQL in a database created for the module and dropped after it.
 """
 
 import json
+import secrets
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,12 +14,16 @@ from contextlib import ExitStack, contextmanager
 import pytest
 
 from tests.conftest import (
+    ANSWER_SETS,
     BOOT_SETS,
+    ROOT,
     Project,
+    child_pids,
     clean_env,
     free_port,
     postgres_database,
     request,
+    run,
     stop,
 )
 
@@ -96,7 +101,11 @@ def test_local_serves_docs_and_persists_posts(project: Project) -> None:
         status, body = request(base + "/posts", "POST", {"title": "Over HTTP", "body": "a b a"})
         assert status == 201, body
         post_id = json.loads(body)["id"]
-        assert request(base + "/health/ready") == (200, b'{"status":"ok","database":"ok"}')
+        ready = {"status": "ok", "database": "ok"}
+        if project.answers["task_queue"] == "celery":
+            ready["broker"] = "ok"
+        status, body = request(base + "/health/ready")
+        assert (status, json.loads(body)) == (200, ready)
         status, body = request(f"{base}/posts/{post_id}/stats")  # runs in a worker process
         assert (status, json.loads(body)["top_words"][0]) == (200, {"word": "a", "count": 2})
     with server(project, ENVIRONMENT="local") as base:  # the row outlives the process
@@ -104,9 +113,10 @@ def test_local_serves_docs_and_persists_posts(project: Project) -> None:
         assert (status, json.loads(body)["title"]) == (200, "Over HTTP")
 
 
-def test_production_hides_docs(project: Project) -> None:
+def test_production_hides_docs_unless_chosen(project: Project) -> None:
+    docs = 200 if "production" in project.answers["docs_environments"] else 404
     with server(project, **PRODUCTION) as base:
-        assert [request(base + url)[0] for url in DOCS_URLS] == [404, 404, 404]
+        assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         assert request(base + "/health")[0] == 200
 
 
@@ -127,3 +137,53 @@ def test_production_refuses_an_unsafe_setting(rendered, name: str, value: str, l
     refusal = result.stderr.strip().splitlines()[-1]
     assert refusal.startswith(line), result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- Celery: a real worker process and a real API process, on Redis ------------
+
+CELERY_SETS = [name for name in BOOT_SETS if ANSWER_SETS[name].get("task_queue") == "celery"]
+
+
+@pytest.mark.parametrize("project", CELERY_SETS, indirect=True)
+def test_worker_runs_jobs_queued_over_http(project: Project) -> None:
+    queue = f"boot-{secrets.token_hex(4)}"  # this test's own queue on the shared Redis
+    env = {"ENVIRONMENT": "local", "CELERY_QUEUE": queue}
+    celery = project.backend / ".venv" / "bin" / "celery"
+    worker = subprocess.Popen(
+        [celery, "--app", "src.worker", "worker", "--concurrency=1", f"--hostname={queue}@%h"],
+        cwd=project.backend,
+        env=clean_env(**{**project.env, **env}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with server(project, **env) as base:
+            status, body = request(base + "/jobs/primes", "POST", {"limit": 100_000})
+            assert status == 202, body
+            job_id = json.loads(body)["id"]
+            deadline = time.monotonic() + 90
+            while True:  # the job waits in the queue until the worker is up, then runs
+                assert worker.poll() is None, f"worker exited:\n{worker.stdout.read()}"
+                assert time.monotonic() < deadline, "the job did not finish within 90 s"
+                status, body = request(f"{base}/jobs/{job_id}")
+                job = json.loads(body)
+                assert status == 200, job
+                if job["state"] in {"SUCCESS", "FAILURE"}:
+                    break
+                time.sleep(0.2)
+            assert (job["state"], job["result"]["primes"]) == ("SUCCESS", 9592), job
+            # The CPU work ran in a process of the worker's pool, not in the API.
+            assert job["result"]["pid"] in child_pids(worker.pid)
+        ttl = run("redis-cli", "-h", "127.0.0.1", "TTL", f"celery-task-meta-{job_id}", cwd=ROOT)
+        assert 0 < int(ttl.stdout) <= 3600, "results are stored with an expiry"
+    finally:
+        stop(worker)
+
+
+@pytest.mark.parametrize("project", CELERY_SETS, indirect=True)
+def test_readiness_reports_an_unreachable_broker(project: Project) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    with server(project, ENVIRONMENT="local", CELERY_BROKER_URL=dead) as base:
+        status, body = request(base + "/health/ready")
+        assert (status, json.loads(body)["code"]) == (503, "broker_unavailable")

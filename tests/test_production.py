@@ -23,8 +23,9 @@ import yaml
 
 from tests.conftest import (
     ANSWER_SETS,
-    BOOT_SETS,
+    IMAGE_SETS,
     Project,
+    child_pids,
     clean_env,
     free_port,
     postgres_database,
@@ -86,14 +87,17 @@ def test_workflow_passes_actionlint(project: Project) -> None:
         assert any(command in step for step in steps), command
     services = workflow["jobs"]["test"].get("services", {})
     assert ("postgres" in services) is (project.answers["database"] == "postgresql")
+    assert ("redis" in services) is (project.answers["task_queue"] == "celery")
 
 
 def test_compose_runs_the_chosen_services(project: Project) -> None:
     compose = yaml.safe_load((project.root / "compose.yaml").read_text("utf-8"))
     services = compose["services"]
-    expected = {"migrate", "api"} | (
-        {"db"} if project.answers["database"] == "postgresql" else set()
-    )
+    expected = {"migrate", "api"}
+    if project.answers["database"] == "postgresql":
+        expected.add("db")
+    if project.answers["task_queue"] == "celery":
+        expected |= {"worker", "redis"}
     assert set(services) == expected
     for name, service in services.items():
         for dependency in service.get("depends_on", {}):
@@ -143,18 +147,6 @@ def build_context(backend: Path, destination: Path) -> Path:
     return destination
 
 
-def processes_with_parent(parent: int) -> set[int]:
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == parent:
-            children.add(int(stat.parent.name))
-    return children
-
-
 def connection_owner(server_port: int, client_port: int, candidates: set[int]) -> int | None:
     """The process holding the server side of a loopback TCP connection (from /proc)."""
     inodes = set()
@@ -180,7 +172,7 @@ class Image:
     env: dict[str, str]  # the container's environment
 
 
-@pytest.fixture(params=BOOT_SETS)
+@pytest.fixture(params=IMAGE_SETS)
 def image(request: pytest.FixtureRequest, rendered, tmp_path: Path) -> Iterator[Image]:
     project = rendered(request.param)
     dockerfile = Dockerfile.parse(project.backend / "Dockerfile")
@@ -230,7 +222,7 @@ def test_image_steps_serve_from_two_workers(image: Image) -> None:
         assert health.returncode == 0, health.stderr
 
         # `exec` in the CMD makes the shell the uvicorn master; its children are the workers.
-        workers = processes_with_parent(server.pid)
+        workers = child_pids(server.pid)
         served_by: set[int] = set()
         deadline = time.monotonic() + 30
         while len(served_by) < 2:  # keep connections open until both workers answered one

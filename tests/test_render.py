@@ -21,7 +21,7 @@ def test_no_template_syntax_left(project: Project) -> None:
         str(path.relative_to(project.root))
         for path in project.files()
         if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"}
-        and re.search(r"\{\{|\{%", path.read_text("utf-8"))
+        and re.search(r"(?<!\$)\{\{|\{%", path.read_text("utf-8"))  # ${{ }} is GitHub's
     ]
     assert leftovers == []
     assert not any(path.name.endswith(".jinja") for path in project.files())
@@ -97,3 +97,16 @@ def test_database_follows_answers(project: Project) -> None:
     config = (project.backend / "src" / "config.py").read_text("utf-8")
     assert ("DATABASE_POOL_SIZE" in config) is postgresql
     assert ("ALLOW_SQLITE_IN_PRODUCTION" in config) is not postgresql
+
+
+def test_task_queue_follows_answers(project: Project) -> None:
+    celery = project.answers["task_queue"] == "celery"
+    assert (project.backend / "src" / "worker.py").exists() is celery
+    assert (project.backend / "src" / "jobs" / "tasks.py").exists() is celery
+    assert (project.backend / "tests" / "jobs" / "test_jobs.py").exists() is celery
+    pyproject = (project.backend / "pyproject.toml").read_text("utf-8")
+    assert ('"celery[redis]' in pyproject) is celery
+    config = (project.backend / "src" / "config.py").read_text("utf-8")
+    assert ("CELERY_BROKER_URL" in config) is celery
+    readme = (project.root / "README.md").read_text("utf-8")
+    assert ("celery --app src.worker worker" in readme) is celery
