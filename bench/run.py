@@ -251,6 +251,7 @@ def main(
             "ENVIRONMENT": "production",
             "SECRET_KEY": SECRET,
             "ASYNCIO_DEBUG": "false",
+            "ALLOW_SQLITE_IN_PRODUCTION": "true",  # production refuses SQLite otherwise
             "EXCHANGE_RATES_API_URL": upstream_url,
         }
         minimal_env = {"BENCH_DATABASE_URL": database_url, "BENCH_UPSTREAM_URL": upstream_url}

@@ -4,10 +4,15 @@ Renders are expensive (copier + `uv lock` + `uv sync`), so each answer set is
 rendered once per test worker and shared by the tests that only read it.
 """
 
+import json
 import os
+import secrets
 import socket
 import subprocess
-from collections.abc import Callable, Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,21 +23,32 @@ ROOT = Path(__file__).resolve().parents[1]
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "py311-no-docs-no-sdk": {
+    "py311-postgresql-no-docs-no-sdk": {
         "python_version": "3.11",
         "docs_environments": [],
         "include_sdk_example": False,
+        "database": "postgresql",
     },
-    "py313-docs-everywhere": {
+    "py313-celery-docs-everywhere": {
         "python_version": "3.13",
         "docs_environments": ["local", "staging", "production"],
+        "task_queue": "celery",
     },
-    "unicode-name-local-docs": {
+    "unicode-name-postgresql-celery": {
         "project_name": 'Café d\u2019Été "Quoted" \u2013 東京',  # RUF001 look-alikes
         "docs_environments": ["local"],
         "include_sdk_example": False,
+        "database": "postgresql",
+        "task_queue": "celery",
     },
 }
+# The four sets cover database x task_queue: each is booted against real servers.
+BOOT_SETS = list(ANSWER_SETS)
+# The image's steps differ by database only: one set of each.
+IMAGE_SETS = ["defaults", "py311-postgresql-no-docs-no-sdk"]
+
+# The PostgreSQL server of the tests (.ci/run starts one there): user:password@host:port.
+POSTGRES = os.environ.get("TEMPLATE_TEST_POSTGRES", "postgres:postgres@127.0.0.1:5432")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,6 +84,64 @@ def copier_copy(
     return run(*command, cwd=destination.parent, **kwargs)
 
 
+def psql(sql: str) -> str:
+    result = run("psql", f"postgresql://{POSTGRES}/postgres", "-Atc", sql, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def postgres_url(database: str) -> str:
+    return f"postgresql+asyncpg://{POSTGRES}/{database}"
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database with a unique name; dropped when the block ends."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    psql(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_url(name)
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a process started by a test, by its PID: SIGTERM, then SIGKILL after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def child_pids(parent: int) -> set[int]:
+    """The processes whose parent is `parent` (from /proc)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            children.add(int(stat.parent.name))
+    return children
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,19 +153,21 @@ def free_port() -> int:
 class Project:
     root: Path
     answers: dict[str, Any] = field(default_factory=dict)
+    # Environment of every command run in the project (e.g. its DATABASE_URL).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def backend(self) -> Path:
         return self.root / "backend"
 
     def run(self, *command: str | Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        kwargs.setdefault("env", clean_env(**self.env))
         return run(*command, cwd=self.backend, **kwargs)
 
     def check(self, *command: str | Path, **kwargs: Any) -> str:
         result = self.run(*command, **kwargs)
-        assert result.returncode == 0, (
-            f"{' '.join(map(str, command))}:\n{result.stdout}{result.stderr}"
-        )
+        shown = " ".join(map(str, command))
+        assert result.returncode == 0, f"{shown}:\n{result.stdout}{result.stderr}"
         return result.stdout
 
     def files(self) -> list[Path]:
@@ -113,6 +189,9 @@ def rendered(copie_session: Any) -> Callable[[str], Project]:
             result = copie_session.copy(extra_answers=ANSWER_SETS[name])
             assert result.exit_code == 0, result.exception
             project = Project(result.project_dir, result.answers)
+            if project.answers["database"] == "postgresql":
+                # Not created: the project's own tests make `<name>_test_<hex>` on this server.
+                project.env["DATABASE_URL"] = postgres_url(f"t{secrets.token_hex(4)}")
             project.check("uv", "sync", "--frozen", "--quiet")
             cache[name] = project
         return cache[name]

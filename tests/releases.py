@@ -58,7 +58,11 @@ def undo_0_2_0(root: Path) -> None:
     assert found == 1, "tests/utils.py lost its module docstring"
     (tests / "client.py").write_text(text, encoding="utf-8")
     utils.unlink()
-    importers = [path for path in tests.rglob("*.py") if "tests.utils" in path.read_text("utf-8")]
+    importers = [
+        path
+        for path in tests.rglob("*")
+        if path.name.endswith((".py", ".py.jinja")) and "tests.utils" in path.read_text("utf-8")
+    ]
     assert len(importers) >= 3, importers
     for path in importers:
         path.write_text(path.read_text("utf-8").replace("tests.utils", "tests.client"), "utf-8")

@@ -1,28 +1,60 @@
-"""Boot the rendered backend as a real `fastapi run` process and talk to it over HTTP."""
+"""Boot the rendered backend as real `fastapi run` processes and talk to them over HTTP.
+
+Each database answer is booted against a real server: SQLite in the project's
+directory, PostgreSQL in a database created for the module and dropped after it.
+"""
 
 import json
+import secrets
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from tests.conftest import Project, clean_env, free_port
+from tests.conftest import (
+    ANSWER_SETS,
+    BOOT_SETS,
+    ROOT,
+    Project,
+    child_pids,
+    clean_env,
+    free_port,
+    postgres_database,
+    request,
+    run,
+    stop,
+)
 
 DOCS_URLS = ["/docs", "/redoc", "/openapi.json"]
-STRONG_SECRET = "s" * 48
+# Production over the local backend/.env (which turns ASYNCIO_DEBUG on); safe but for SQLite.
+PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "s" * 48,
+    "ASYNCIO_DEBUG": "false",
+    "ALLOW_SQLITE_IN_PRODUCTION": "true",
+}
+UNSAFE_PRODUCTION = [
+    ("SECRET_KEY", "", "SECRET_KEY must be set to at least 32 characters in production"),
+    ("DATABASE_ECHO", "true", "DATABASE_ECHO must be false in production"),
+    ("ASYNCIO_DEBUG", "true", "ASYNCIO_DEBUG must be false in production"),
+    ("ALLOW_SQLITE_IN_PRODUCTION", "false", "DATABASE_URL is SQLite in production"),
+]
 
 pytestmark = pytest.mark.xdist_group("rendered-defaults")  # shares the default project
 
 
-@pytest.fixture(scope="module")
-def project(rendered) -> Project:
-    project = rendered("defaults")
-    project.check("uv", "run", "--frozen", "alembic", "upgrade", "head")
-    return project
+@pytest.fixture(scope="module", params=BOOT_SETS)
+def project(request: pytest.FixtureRequest, rendered) -> Iterator[Project]:
+    """The project with its database migrated (a fresh PostgreSQL database when chosen)."""
+    project = rendered(request.param)
+    with ExitStack() as stack:
+        if project.answers["database"] == "postgresql":
+            url = stack.enter_context(postgres_database("boot"))
+            project = Project(project.root, project.answers, {**project.env, "DATABASE_URL": url})
+        project.check("uv", "run", "--frozen", "alembic", "upgrade", "head")
+        yield project
 
 
 def test_migrations_match_models_and_revert(project: Project) -> None:
@@ -32,35 +64,18 @@ def test_migrations_match_models_and_revert(project: Project) -> None:
     assert project.check(*alembic, "current").strip() == ""
     project.check(*alembic, "upgrade", "head")
     assert "(head)" in project.check(*alembic, "current")
-
-
-def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    assert "No new upgrade operations detected" in project.check(*alembic, "check")
 
 
 @contextmanager
-def server(project: Project, **env: str) -> Iterator[str]:
+def server(project: Project, *args: str, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
     port = free_port()
+    fastapi = project.backend / ".venv" / "bin" / "fastapi"
     process = subprocess.Popen(
-        [
-            project.backend / ".venv" / "bin" / "fastapi",
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [fastapi, "run", "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=project.backend,
-        env=clean_env(**env),
+        env=clean_env(**{**project.env, **env}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -78,22 +93,21 @@ def server(project: Project, **env: str) -> Iterator[str]:
                 time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        stop(process)
 
 
 def test_local_serves_docs_and_persists_posts(project: Project) -> None:
+    docs = 200 if "local" in project.answers["docs_environments"] else 404
     with server(project, ENVIRONMENT="local") as base:
-        assert [request(base + url)[0] for url in DOCS_URLS] == [200, 200, 200]
+        assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         status, body = request(base + "/posts", "POST", {"title": "Over HTTP", "body": "a b a"})
         assert status == 201, body
         post_id = json.loads(body)["id"]
-        assert request(base + "/health/ready") == (200, b'{"status":"ok","database":"ok"}')
+        ready = {"status": "ok", "database": "ok"}
+        if project.answers["task_queue"] == "celery":
+            ready["broker"] = "ok"
+        status, body = request(base + "/health/ready")
+        assert (status, json.loads(body)) == (200, ready)
         status, body = request(f"{base}/posts/{post_id}/stats")  # runs in a worker process
         assert (status, json.loads(body)["top_words"][0]) == (200, {"word": "a", "count": 2})
     with server(project, ENVIRONMENT="local") as base:  # the row outlives the process
@@ -101,21 +115,77 @@ def test_local_serves_docs_and_persists_posts(project: Project) -> None:
         assert (status, json.loads(body)["title"]) == (200, "Over HTTP")
 
 
-def test_production_hides_docs(project: Project) -> None:
-    with server(project, ENVIRONMENT="production", SECRET_KEY=STRONG_SECRET) as base:
-        assert [request(base + url)[0] for url in DOCS_URLS] == [404, 404, 404]
+def test_production_hides_docs_unless_chosen(project: Project) -> None:
+    docs = 200 if "production" in project.answers["docs_environments"] else 404
+    with server(project, **PRODUCTION) as base:
+        assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         assert request(base + "/health")[0] == 200
 
 
-def test_production_refuses_to_start_without_a_secret(project: Project) -> None:
-    # backend/.env holds a secret; an explicit empty value overrides it.
+@pytest.mark.parametrize(
+    ("name", "value", "line"), UNSAFE_PRODUCTION, ids=[name for name, *_ in UNSAFE_PRODUCTION]
+)
+def test_production_refuses_an_unsafe_setting(rendered, name: str, value: str, line: str) -> None:
+    project = rendered("defaults")
     result = project.run(
         project.backend / ".venv" / "bin" / "fastapi",
         "run",
         "--port",
         str(free_port()),
-        env=clean_env(ENVIRONMENT="production", SECRET_KEY=""),
+        env=clean_env(**{**PRODUCTION, name: value}),
         timeout=60,
     )
     assert result.returncode != 0
-    assert "SECRET_KEY must be set to at least 32 characters in production" in result.stderr
+    refusal = result.stderr.strip().splitlines()[-1]
+    assert refusal.startswith(line), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- Celery: a real worker process and a real API process, on Redis ------------
+
+CELERY_SETS = [name for name in BOOT_SETS if ANSWER_SETS[name].get("task_queue") == "celery"]
+
+
+@pytest.mark.parametrize("project", CELERY_SETS, indirect=True)
+def test_worker_runs_jobs_queued_over_http(project: Project) -> None:
+    queue = f"boot-{secrets.token_hex(4)}"  # this test's own queue on the shared Redis
+    env = {"ENVIRONMENT": "local", "CELERY_QUEUE": queue}
+    celery = project.backend / ".venv" / "bin" / "celery"
+    worker = subprocess.Popen(
+        [celery, "--app", "src.worker", "worker", "--concurrency=1", f"--hostname={queue}@%h"],
+        cwd=project.backend,
+        env=clean_env(**{**project.env, **env}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with server(project, **env) as base:
+            status, body = request(base + "/jobs/primes", "POST", {"limit": 100_000})
+            assert status == 202, body
+            job_id = json.loads(body)["id"]
+            deadline = time.monotonic() + 90
+            while True:  # the job waits in the queue until the worker is up, then runs
+                assert worker.poll() is None, f"worker exited:\n{worker.stdout.read()}"
+                assert time.monotonic() < deadline, "the job did not finish within 90 s"
+                status, body = request(f"{base}/jobs/{job_id}")
+                job = json.loads(body)
+                assert status == 200, job
+                if job["state"] in {"SUCCESS", "FAILURE"}:
+                    break
+                time.sleep(0.2)
+            assert (job["state"], job["result"]["primes"]) == ("SUCCESS", 9592), job
+            # The CPU work ran in a process of the worker's pool, not in the API.
+            assert job["result"]["pid"] in child_pids(worker.pid)
+        ttl = run("redis-cli", "-h", "127.0.0.1", "TTL", f"celery-task-meta-{job_id}", cwd=ROOT)
+        assert 0 < int(ttl.stdout) <= 3600, "results are stored with an expiry"
+    finally:
+        stop(worker)
+
+
+@pytest.mark.parametrize("project", CELERY_SETS, indirect=True)
+def test_readiness_reports_an_unreachable_broker(project: Project) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    with server(project, ENVIRONMENT="local", CELERY_BROKER_URL=dead) as base:
+        status, body = request(base + "/health/ready")
+        assert (status, json.loads(body)["code"]) == (503, "broker_unavailable")

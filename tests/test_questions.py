@@ -116,6 +116,14 @@ COPIER_REFUSALS: list[tuple[dict[str, str], str]] = [
         "['local', 'staging', 'production']",
     ),
     ({"docs_environments": "local"}, "TypeError: Not a YAML list: 'local'"),
+    (
+        {"database": "mysql"},
+        "ValueError: Invalid choice for 'database': 'mysql' is not in ['sqlite', 'postgresql']",
+    ),
+    (
+        {"task_queue": "rq"},
+        "ValueError: Invalid choice for 'task_queue': 'rq' is not in ['none', 'celery']",
+    ),
 ]
 
 CASES = [

@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import ANSWER_SETS, Project
+from tests.conftest import ANSWER_SETS, Project, psql
 
 pytestmark = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 
@@ -21,7 +21,7 @@ def test_no_template_syntax_left(project: Project) -> None:
         str(path.relative_to(project.root))
         for path in project.files()
         if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"}
-        and re.search(r"\{\{|\{%", path.read_text("utf-8"))
+        and re.search(r"(?<!\$)\{\{|\{%", path.read_text("utf-8"))  # ${{ }} is GitHub's
     ]
     assert leftovers == []
     assert not any(path.name.endswith(".jinja") for path in project.files())
@@ -59,6 +59,10 @@ def test_rendered_suite_passes(project: Project) -> None:
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 30, summary
     assert not re.search(r"skipped|xfail|error", summary), summary
+    if project.answers["database"] == "postgresql":  # it ran on its own database, now dropped
+        prefix = project.env["DATABASE_URL"].rsplit("/", 1)[1]
+        databases = psql("SELECT datname FROM pg_database").split()
+        assert [name for name in databases if name.startswith(prefix)] == []
 
 
 def test_settings_follow_answers(project: Project) -> None:
@@ -82,3 +86,27 @@ def test_sdk_example_is_optional(project: Project) -> None:
     assert ("EXCHANGE_RATES_API_URL" in env_example) is present
     main = (project.backend / "src" / "main.py").read_text("utf-8")
     assert ("exchange_rates" in main) is present
+
+
+def test_database_follows_answers(project: Project) -> None:
+    postgresql = project.answers["database"] == "postgresql"
+    pyproject = (project.backend / "pyproject.toml").read_text("utf-8")
+    assert ('"asyncpg' in pyproject, '"aiosqlite' in pyproject) == (postgresql, not postgresql)
+    env_example = (project.backend / ".env.example").read_text("utf-8")
+    assert ("DATABASE_URL=postgresql+asyncpg://" in env_example) is postgresql
+    config = (project.backend / "src" / "config.py").read_text("utf-8")
+    assert ("DATABASE_POOL_SIZE" in config) is postgresql
+    assert ("ALLOW_SQLITE_IN_PRODUCTION" in config) is not postgresql
+
+
+def test_task_queue_follows_answers(project: Project) -> None:
+    celery = project.answers["task_queue"] == "celery"
+    assert (project.backend / "src" / "worker.py").exists() is celery
+    assert (project.backend / "src" / "jobs" / "tasks.py").exists() is celery
+    assert (project.backend / "tests" / "jobs" / "test_jobs.py").exists() is celery
+    pyproject = (project.backend / "pyproject.toml").read_text("utf-8")
+    assert ('"celery[redis]' in pyproject) is celery
+    config = (project.backend / "src" / "config.py").read_text("utf-8")
+    assert ("CELERY_BROKER_URL" in config) is celery
+    readme = (project.root / "README.md").read_text("utf-8")
+    assert ("celery --app src.worker worker" in readme) is celery

@@ -16,5 +16,5 @@ async def running(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
     # httpx's ASGITransport does not run the lifespan; LifespanManager does.
     async with LifespanManager(app) as manager:
         transport = httpx2.ASGITransport(app=manager.app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://localhost") as client:
             yield client
