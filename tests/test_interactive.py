@@ -31,6 +31,8 @@ PROMPTS = {
     "author_email": "Contact e-mail of the maintainers",
     "python_version": "Oldest Python version the backend must run on",
     "docs_environments": "Environments that serve the interactive API docs",
+    "database": "Database of the backend",
+    "task_queue": "Where background and CPU-heavy jobs run",
     "include_sdk_example": "Add an example module that calls a blocking",
 }
 
@@ -79,6 +81,8 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "python_version", DOWN + ENTER)  # 3.12 -> 3.13
     # local and staging are ticked: untick local, tick production.
     answer(child, "docs_environments", SPACE + DOWN + DOWN + SPACE + ENTER)
+    answer(child, "database", ENTER, offered="SQLite")  # the default: nothing to run
+    answer(child, "task_queue", ENTER, offered="none")
     answer(child, "include_sdk_example", "n")
     child.expect(pexpect.EOF)
     child.close()
@@ -94,6 +98,8 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
         "author_email": "team@cafe-ole.example",
         "python_version": "3.13",
         "docs_environments": ["staging", "production"],
+        "database": "sqlite",
+        "task_queue": "none",
         "include_sdk_example": False,
     }
     backend = destination / "backend"
