@@ -2,11 +2,14 @@
 
 Runs on copier's own interpreter (`{{ _copier_python }}`), so it may use only the
 standard library: users run copier through `uvx copier` or `pipx run copier`.
-The working directory is the new project. Steps, each idempotent:
+The working directory is the new project. Steps:
 
-1. write backend/.env from backend/.env.example with a fresh random secret;
-2. lock the backend's dependencies with `uv lock` when uv is installed;
-3. `git init` and make the first commit when the project is not inside a repository.
+1. create the domain modules of the `modules` answer with the project's own renderer,
+   backend/manage/skeleton.py (standard library and Jinja2, which copier has), the one
+   `uv run manage new-module` uses;
+2. write backend/.env from backend/.env.example with a fresh random secret;
+3. lock the backend's dependencies with `uv lock` when uv is installed;
+4. `git init` and make the first commit when the project is not inside a repository.
 
 What the steps need is checked before any of them writes: when it is missing, the
 hook prints one `error:` line and exits 1 having written nothing, and copier then
@@ -58,6 +61,24 @@ def write_env(backend: Path) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(text)
     say("wrote backend/.env with a fresh SECRET_KEY")
+
+
+def create_modules(backend: Path, names: list[str]) -> None:
+    if not names:
+        return
+    # A child process run from backend/ imports the project's `manage` package as is.
+    result = subprocess.run(
+        [sys.executable, "-m", "manage.skeleton", *names],
+        cwd=backend,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        sys.exit(reason if reason.startswith("error: ") else f"error: {reason}")
+    for line in result.stdout.splitlines():
+        say(line.strip())
 
 
 def lock(backend: Path) -> None:
@@ -114,12 +135,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--author-name", required=True)
     parser.add_argument("--author-email", required=True)
+    parser.add_argument("--modules", default="", help="module names, separated by spaces")
     args = parser.parse_args()
     project = Path.cwd()
     backend = project / "backend"
     problem = env_problem(backend)
     if problem:
         sys.exit(f"error: {problem}")
+    create_modules(backend, args.modules.split())
     write_env(backend)
     lock(backend)
     first_commit(project, args.author_name, args.author_email)

@@ -1,3 +1,3 @@
-TITLE_MAX_LENGTH = 200
-BODY_MAX_LENGTH = 100_000
+TEXT_MAX_LENGTH = 1_000_000
 WORDS_PER_MINUTE = 200  # reading speed used by the statistics
+TOP_WORDS = 5

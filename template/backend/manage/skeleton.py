@@ -1,0 +1,349 @@
+"""Create a domain module from the skeleton in manage/module_template/.
+
+The one renderer behind both `uv run manage new-module NAME` and the modules chosen at
+`copier copy` time, so a module comes out byte for byte the same either way. The copy
+task runs it on copier's own interpreter, before the project has an environment: it
+imports only the standard library and Jinja2 (copier's own dependency).
+
+Everything is checked and rendered before anything is written; the files then move
+into place, and a failure part-way takes back what had moved: a refused or failed
+module leaves the project as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import keyword
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from manage.names import MAX_LENGTH, NAME_PATTERN, RESERVED
+
+SKELETON = Path(__file__).resolve().parent / "module_template"
+REGISTRY = Path("src/registry.py")
+VERSIONS = Path("alembic/versions")
+# Names the generated code already uses: a variable or class named like the module's
+# row would shadow them, so those get a suffix.
+TAKEN_VARIABLES = {"data", "item", "limit", "offset", "router", "rows", "service", "session"}
+TAKEN_CLASSES = {"Base", "CustomModel", "Field", "Mapped", "Query", "Row", "TimestampMixin"}
+
+
+def show(name: str) -> str:
+    """A name quoted for a message, the way copier.yml's validator quotes it."""
+    return json.dumps(name, ensure_ascii=not name.isprintable())
+
+
+class ModuleError(Exception):
+    """A module that cannot be created; the message is one line naming the problem."""
+
+
+def name_error(name: str) -> str | None:
+    """Why `name` cannot name a domain module, or None. Same rules as copier.yml's."""
+    shown = show(name)
+    if not re.fullmatch(NAME_PATTERN, name):
+        return (
+            f"{shown} is not a module name: use lowercase letters, digits and single "
+            "underscores, starting with a letter (example: user_profiles)"
+        )
+    if len(name) > MAX_LENGTH:
+        return f"{shown} is {len(name)} characters long: {MAX_LENGTH} at most"
+    if keyword.iskeyword(name):
+        return f"{shown} is a Python keyword: choose another (example: {name}_items)"
+    if name in RESERVED:
+        return f"{shown} is taken by the project skeleton: choose another"
+    return None
+
+
+def singular(name: str) -> str:
+    """The row's name: orders -> order, categories -> category, addresses -> address.
+
+    English plurals are irregular: a name this gets wrong (news -> new) still works,
+    and the generated class, table and error code are easy to rename.
+    """
+    head, _, last = name.rpartition("_")
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith(("sses", "shes", "ches", "xes", "zes")) or (
+        last.endswith("uses") and not last.endswith(("ouses", "auses"))  # statuses, not houses
+    ):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        last = last[:-1]
+    return f"{head}_{last}" if head else last
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every spelling of one module's name that the skeleton uses."""
+
+    module: str  # user_profiles: the package, settings prefix and list route
+    entity: str  # user_profile: the table, the error code and the id parameter
+
+    @property
+    def url(self) -> str:  # /user-profiles
+        return self.module.replace("_", "-")
+
+    @property
+    def var(self) -> str:  # the variable holding one row
+        return f"{self.entity}_row" if self.entity in TAKEN_VARIABLES else self.entity
+
+    @property
+    def model(self) -> str:  # UserProfile
+        camel = "".join(part.capitalize() for part in self.entity.split("_"))
+        return f"{camel}Item" if camel in TAKEN_CLASSES else camel
+
+    def context(self) -> dict[str, str]:
+        label = self.entity.replace("_", " ")
+        return {
+            "module": self.module,
+            "entity": self.entity,
+            "url": self.url,
+            "var": self.var,
+            "model": self.model,
+            "label": label,
+            "a_label": f"{'an' if label[0] in 'aeio' else 'a'} {label}",
+            "labels": self.module.replace("_", " "),
+            "config_class": "".join(part.capitalize() for part in self.module.split("_"))
+            + "Config",
+            "env_prefix": f"{self.module.upper()}_",
+        }
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(SKELETON),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - renders Python source, not HTML
+    )
+
+
+def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
+    """The module's files (paths relative to the backend), rendered."""
+    env = _environment()
+    context = {**names.context(), "crud": crud}
+    files: dict[Path, str] = {}
+    for template in sorted(SKELETON.glob("src/*.py.j2")):
+        text = env.get_template(f"src/{template.name}").render(context)
+        files[Path("src", names.module, template.name.removesuffix(".j2"))] = text
+    tests = Path("tests", names.module)
+    files[tests / "__init__.py"] = env.get_template("tests/__init__.py.j2").render(context)
+    test_module = env.get_template("tests/test_module.py.j2").render(context)
+    files[tests / f"test_{names.module}.py"] = test_module
+    return files
+
+
+def _assigned(tree: ast.Module, target: str) -> ast.expr | None:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            name, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            name, value = node.target, node.value
+        else:
+            continue
+        if isinstance(name, ast.Name) and name.id == target:
+            return value
+    return None
+
+
+def _literal_strings(node: ast.expr | None) -> list[str] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if not isinstance(node, ast.Tuple):
+        return None
+    values = []
+    for item in node.elts:
+        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+            return None
+        values.append(item.value)
+    return values
+
+
+def registered(backend: Path) -> list[str]:
+    """The names in src/registry.py's DOMAIN_MODULES."""
+    path = backend / REGISTRY
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError) as error:
+        raise ModuleError(f"{REGISTRY} cannot be read: {error}") from None
+    names = _literal_strings(_assigned(tree, "DOMAIN_MODULES"))
+    if names is None:
+        raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
+    return names
+
+
+def registry_with(backend: Path, name: str) -> str:
+    """src/registry.py's text with `name` added at the end of DOMAIN_MODULES.
+
+    Only the tuple's own lines change, one name per line; the result is parsed back
+    and compared, so an unexpected layout is refused instead of being corrupted.
+    """
+    path = backend / REGISTRY
+    text = path.read_text(encoding="utf-8")
+    before = registered(backend)
+    node = _assigned(ast.parse(text), "DOMAIN_MODULES")
+    if node is None or node.end_lineno is None or node.end_col_offset is None:
+        raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
+    lines = text.splitlines(keepends=True)
+    start = sum(len(line) for line in lines[: node.lineno - 1]) + node.col_offset
+    end = sum(len(line) for line in lines[: node.end_lineno - 1]) + node.end_col_offset
+    if "#" in text[start:end]:
+        raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES holds comments; add {show(name)} by hand")
+    items = "".join(f'    "{item}",\n' for item in [*before, name])
+    updated = f"{text[:start]}(\n{items}){text[end:]}"
+    if registered_in(updated) != [*before, name]:
+        raise ModuleError(f"{REGISTRY}: unexpected DOMAIN_MODULES; add {show(name)} by hand")
+    return updated
+
+
+def registered_in(text: str) -> list[str] | None:
+    try:
+        return _literal_strings(_assigned(ast.parse(text), "DOMAIN_MODULES"))
+    except SyntaxError:
+        return None
+
+
+def migration_head(backend: Path) -> str | None:
+    """The revision new migrations go after (None in an empty history)."""
+    revisions: dict[str, list[str]] = {}
+    for path in sorted((backend / VERSIONS).glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError as error:
+            raise ModuleError(f"{VERSIONS / path.name} does not parse: {error}") from None
+        revision = _literal_strings(_assigned(tree, "revision"))
+        down = _assigned(tree, "down_revision")
+        none = isinstance(down, ast.Constant) and down.value is None
+        parents = [] if none else _literal_strings(down)
+        if not revision or parents is None:
+            raise ModuleError(f"{VERSIONS / path.name}: no literal revision and down_revision")
+        revisions[revision[0]] = parents
+    heads = set(revisions) - {parent for parents in revisions.values() for parent in parents}
+    if len(heads) > 1:
+        raise ModuleError(
+            f"the migrations have {len(heads)} heads ({', '.join(sorted(heads))}): "
+            'merge them first with uv run alembic merge heads -m "merge"'
+        )
+    return heads.pop() if heads else None
+
+
+def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Path, str]:
+    revision = secrets.token_hex(6)
+    text = (
+        _environment()
+        .get_template("migration.py.j2")
+        .render(
+            entity=names.entity,
+            revision=revision,
+            down_revision=head,
+            create_date=now.isoformat(sep=" ", timespec="seconds"),
+        )
+    )
+    stamp = now.strftime("%Y_%m_%d_%H%M")  # alembic.ini's file_template
+    return VERSIONS / f"{stamp}-{revision}_create_{names.entity}_table.py", text
+
+
+def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
+    """Every file to write for module `name` (paths relative to backend), or ModuleError."""
+    problem = name_error(name)
+    if problem:
+        raise ModuleError(problem)
+    for taken in (Path("src", name), Path("src", f"{name}.py"), Path("tests", name)):
+        if (backend / taken).exists() or (backend / taken).is_symlink():
+            raise ModuleError(f"{taken} already exists: choose another name")
+    names = Names(name, singular(name))
+    files = render_files(names, crud=crud)
+    files[REGISTRY] = registry_with(backend, name)
+    if crud:
+        now = datetime.now(timezone.utc)  # noqa: UP017 - copier may run on Python 3.10
+        path, text = render_migration(names, migration_head(backend), now)
+        files[path] = text
+    return files
+
+
+def write(backend: Path, files: dict[Path, str]) -> None:
+    """Write all files or none: staged in one temporary directory, then moved in."""
+    moved: list[tuple[Path, Path | None]] = []  # (target, its previous content's backup)
+    with tempfile.TemporaryDirectory(dir=backend, prefix=".new-module-") as staging:
+        stage = Path(staging)
+        for relative, text in files.items():
+            (stage / relative).parent.mkdir(parents=True, exist_ok=True)
+            (stage / relative).write_text(text, encoding="utf-8", newline="\n")
+        try:
+            # New directories move whole; single files (registry, migration) one by one.
+            tops = {Path(*relative.parts[:2]) for relative in files if len(relative.parts) > 2}
+            singles = [relative for relative in files if len(relative.parts) <= 2]
+            for top in sorted(tops):
+                if top.parts[0] in ("src", "tests"):
+                    (backend / top).parent.mkdir(parents=True, exist_ok=True)
+                    (stage / top).rename(backend / top)
+                    moved.append((backend / top, None))
+            for relative in [r for r in files if r.parts[0] == "alembic"] + singles:
+                target = backend / relative
+                backup = None
+                if target.exists():
+                    backup = stage / f"{relative.name}.backup"
+                    shutil.copy2(target, backup)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (stage / relative).replace(target)
+                moved.append((target, backup))
+        except OSError:
+            for target, backup in reversed(moved):
+                if backup is not None:
+                    backup.replace(target)
+                elif target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
+            raise
+
+
+def create_module(backend: Path, name: str, *, crud: bool = True) -> list[Path]:
+    """Create src/<name>/, tests/<name>/ and (with crud) its migration; register it.
+
+    Returns the written paths relative to `backend`. Raises ModuleError, having
+    written nothing, when the name is refused or the project is not as expected.
+    """
+    files = plan(backend, name, crud=crud)
+    try:
+        write(backend, files)
+    except OSError as error:
+        raise ModuleError(f"could not write the module: {error}") from None
+    return sorted(files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m manage.skeleton NAME...`, run by the copy task from backend/."""
+    parser = argparse.ArgumentParser(description="Create domain modules from the skeleton.")
+    parser.add_argument("names", nargs="*", metavar="NAME")
+    parser.add_argument("--no-crud", dest="crud", action="store_false")
+    args = parser.parse_args(argv)
+    backend = Path.cwd()
+    for index, name in enumerate(args.names):
+        twice = f"{show(name)} is listed twice" if name in args.names[:index] else None
+        problem = name_error(name) or twice
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+    for name in args.names:
+        try:
+            create_module(backend, name, crud=args.crud)
+        except ModuleError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"  created module {name} (src/{name}/, tests/{name}/)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
