@@ -2,9 +2,10 @@
 steps of the update tests (render, edit like a user, commit, update, look for leftovers).
 
 The newest version is the working tree, tagged with the top version of CHANGELOG.md.
-The old one (0.1.0) is synthesised from the same tree by scripted edits that undo
-the 0.2.0 changes, so the tests keep following the template as it evolves. Each
-edit checks that the text it undoes is there: when a later change touches it, the
+The older ones are synthesised from the same tree by scripted edits that undo the
+changes of each version since (0.2.0 = the tree without 0.3.0's; 0.1.0 = without
+0.2.0's either), so the tests keep following the template as it evolves. Each edit
+checks that the text it undoes is there: when a later change touches it, the
 fixture fails loudly instead of building two identical versions.
 
 Of the old version only the rendered files matter: copier runs the tasks and
@@ -14,13 +15,16 @@ migrations of the version it updates to.
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from tests.conftest import ROOT, Project, clean_env, run
 
 OLD = "0.1.0"
+MIDDLE = "0.2.0"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "template-tests@example.com",
@@ -75,6 +79,33 @@ def undo_0_2_0(root: Path) -> None:
     pyproject.write_text(text, encoding="utf-8")
 
 
+def render_posts(destination: Path) -> Path:
+    """The posts module as 0.3.0's copy task creates it; returns the rendered backend."""
+    result = run(
+        "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--data", "modules=[]",
+        ROOT, destination, cwd=destination.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    backend = destination / "backend"
+    result = run(sys.executable, "-m", "manage.skeleton", "posts", cwd=backend)
+    assert result.returncode == 0, result.stderr
+    return backend
+
+
+def undo_0_3_0(root: Path, rendered: Path) -> None:
+    """0.3.0 stopped shipping the posts module (the copy task creates modules): ship
+    the rendered module as template files again, listed in the registry."""
+    backend = root / "template" / "backend"
+    for part in ("src/posts", "tests/posts"):
+        shutil.copytree(rendered / part, backend / part)
+    for migration in (rendered / "alembic" / "versions").glob("*.py"):
+        shutil.copy2(migration, backend / "alembic" / "versions" / migration.name)
+    registry = backend / "src" / "registry.py"
+    assert "DOMAIN_MODULES: tuple[str, ...] = ()\n" in registry.read_text("utf-8")
+    shutil.copy2(rendered / "src" / "registry.py", registry)
+    replace(root / "copier.yml", "  default: [posts]\n", "  default: []\n")
+
+
 @dataclass(frozen=True)
 class Releases:
     repo: Path
@@ -105,8 +136,20 @@ def build(destination: Path) -> Releases:
     destination.mkdir()
     git("init", "--quiet", cwd=destination)
     releases = Releases(destination, OLD, newest_version())
-    copy_working_tree(destination)
-    releases.release(OLD, undo_0_2_0)
+    posts = render_posts(destination.parent / "posts-module")
+    undo_0_3 = partial(undo_0_3_0, rendered=posts)
+
+    def release_0_1_0(root: Path) -> None:
+        copy_working_tree(root)
+        undo_0_3(root)
+        undo_0_2_0(root)
+
+    def release_0_2_0(root: Path) -> None:
+        copy_working_tree(root)
+        undo_0_3(root)
+
+    releases.release(OLD, release_0_1_0)
+    releases.release(MIDDLE, release_0_2_0)
     releases.release(releases.new, copy_working_tree)
     return releases
 

@@ -7,6 +7,7 @@ migrations and tasks of the new version run as they would for a user.
 
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,12 @@ NEW_ROUTE = """
     responses=error_responses(PostNotFoundError, ValidationFailedError),
 )
 async def get_post_title(post: ValidPost) -> str:
-    return post.title
+    return post.name
 """
 HELPER = """
 
 async def create_post(client: httpx2.AsyncClient, title: str) -> int:
-    response = await client.post("/posts", json={"title": title, "body": "Body."})
+    response = await client.post("/posts", json={"name": title})
     assert response.status_code == 201, response.text
     post_id: int = response.json()["id"]
     return post_id
@@ -82,11 +83,24 @@ def after_migration(text: str) -> str:
     return text.replace("tests.client", "tests.utils")  # 0.2.0 renames the module in imports
 
 
+def domain_files(project: Project, *modules: str) -> dict[str, bytes]:
+    """The project's domain modules, their migrations and their registry, by path.
+
+    The project's own code: `copier update` must leave every byte of it as it was.
+    """
+    backend = project.backend
+    paths = [backend / "src" / "registry.py"]
+    for part in [*(f"{kind}/{m}" for m in modules for kind in ("src", "tests")), "alembic/versions"]:
+        paths += [path for path in (backend / part).rglob("*") if path in set(project.files())]
+    return {str(path.relative_to(project.root)): path.read_bytes() for path in paths}
+
+
 @dataclass(frozen=True)
 class Upgrade:
     project: Project
     result: subprocess.CompletedProcess[str]
     env_before: str
+    modules_before: dict[str, bytes]  # domain_files() before the update
     clean: Project  # the new version rendered afresh with the same answers
 
 
@@ -99,9 +113,10 @@ def upgraded(releases: Releases, tmp_path_factory: pytest.TempPathFactory) -> Up
         edit.make(project.backend)
     commit_all(project.root, "User edits")
     env_before = (project.backend / ".env").read_text("utf-8")
+    modules_before = domain_files(project, "posts")
     result = update(project.root)
     clean = render(releases, releases.new, tmp / "clean", "--skip-tasks")
-    return Upgrade(project, result, env_before, clean)
+    return Upgrade(project, result, env_before, modules_before, clean)
 
 
 @pytest.mark.xdist_group("upgrade")
@@ -120,7 +135,7 @@ class TestUpgradeOfAnEditedProject:
         project, clean = upgraded.project, upgraded.clean
         edits = {f"backend/{edit.path_after}": edit for edit in USER_EDITS.values()}
         template_files = {str(path.relative_to(clean.root)) for path in clean.files()}
-        for name in template_files:
+        for name in template_files - set(upgraded.modules_before):
             expected = (clean.root / name).read_text("utf-8")
             if name in edits:
                 expected = edits[name].apply(expected)
@@ -131,7 +146,15 @@ class TestUpgradeOfAnEditedProject:
             "backend/uv.lock",
             "backend/src/tags/__init__.py",
             "backend/tests/test_tags.py",
+            *(set(upgraded.modules_before) - template_files),
         }
+
+    def test_the_module_the_template_dropped_is_kept_byte_for_byte(self, upgraded: Upgrade) -> None:
+        # 0.1.0 shipped src/posts/ (edited by the user): 0.3.0 does not, and copier alone
+        # would delete it. Its files, its migration and its registry entry stay as they were.
+        assert "src/posts/router.py" in "".join(upgraded.modules_before)
+        assert domain_files(upgraded.project, "posts") == upgraded.modules_before
+        assert "kept your module posts: put back" in upgraded.result.stdout
 
     def test_user_owned_files_are_untouched(self, upgraded: Upgrade) -> None:
         backend = upgraded.project.backend

@@ -322,13 +322,40 @@ def create_module(backend: Path, name: str, *, crud: bool = True) -> list[Path]:
     return sorted(files)
 
 
+def register(backend: Path, name: str) -> bool:
+    """Add an existing module to src/registry.py; False when it is listed already."""
+    if name in registered(backend):
+        return False
+    if not (backend / "src" / name / "router.py").is_file():
+        raise ModuleError(f"src/{name}/router.py does not exist: nothing to register")
+    updated = registry_with(backend, name)
+    staged = (backend / REGISTRY).with_suffix(".py.new")
+    staged.write_text(updated, encoding="utf-8", newline="\n")
+    staged.replace(backend / REGISTRY)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m manage.skeleton NAME...`, run by the copy task from backend/."""
+    """`python -m manage.skeleton NAME...`, run from backend/ by the template's hooks.
+
+    The copy task creates the modules of the `modules` answer; with --register, an
+    update migration lists modules that an older template version had created.
+    """
     parser = argparse.ArgumentParser(description="Create domain modules from the skeleton.")
     parser.add_argument("names", nargs="*", metavar="NAME")
     parser.add_argument("--no-crud", dest="crud", action="store_false")
+    parser.add_argument("--register", action="store_true", help="only list existing modules")
     args = parser.parse_args(argv)
     backend = Path.cwd()
+    if args.register:
+        try:
+            for name in args.names:
+                if register(backend, name):
+                    print(f"  registered module {name} in {REGISTRY}")
+        except ModuleError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
     for index, name in enumerate(args.names):
         twice = f"{show(name)} is listed twice" if name in args.names[:index] else None
         problem = name_error(name) or twice
