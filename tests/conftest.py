@@ -26,21 +26,39 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "py311-postgresql-no-docs-no-sdk": {
         "python_version": "3.11",
         "docs_environments": [],
+        "modules": [],
         "include_sdk_example": False,
         "database": "postgresql",
     },
     "py313-celery-docs-everywhere": {
         "python_version": "3.13",
         "docs_environments": ["local", "staging", "production"],
+        "modules": ["posts", "orders", "user_profiles"],
         "task_queue": "celery",
     },
     "unicode-name-postgresql-celery": {
         "project_name": 'Café d\u2019Été "Quoted" \u2013 東京',  # RUF001 look-alikes
         "docs_environments": ["local"],
         "include_sdk_example": False,
+        "include_cpu_example": False,
         "database": "postgresql",
         "task_queue": "celery",
     },
+}
+# Module names the template refuses, with the message: copier.yml's validator (a list
+# answer) and `manage new-module` (one name) print the same one.
+NOT_A_MODULE_NAME = (
+    "is not a module name: use lowercase letters, digits and single underscores, "
+    "starting with a letter (example: user_profiles)"
+)
+MODULE_NAME_ERRORS: dict[str, str] = {
+    "Class": f'"Class" {NOT_A_MODULE_NAME}',
+    "class": '"class" is a Python keyword: choose another (example: class_items)',
+    "1abc": f'"1abc" {NOT_A_MODULE_NAME}',
+    "health": '"health" is taken by the project skeleton: choose another',
+    "a-b": f'"a-b" {NOT_A_MODULE_NAME}',
+    "user__profiles": f'"user__profiles" {NOT_A_MODULE_NAME}',
+    "a" * 31: f'"{"a" * 31}" is 31 characters long: 30 at most',
 }
 # The four sets cover database x task_queue: each is booted against real servers.
 BOOT_SETS = list(ANSWER_SETS)

@@ -31,9 +31,11 @@ PROMPTS = {
     "author_email": "Contact e-mail of the maintainers",
     "python_version": "Oldest Python version the backend must run on",
     "docs_environments": "Environments that serve the interactive API docs",
+    "modules": "Domain modules to start with, as a list",
     "database": "Database of the backend",
     "task_queue": "Where background and CPU-heavy jobs run",
     "include_sdk_example": "Add an example module that calls a blocking",
+    "include_cpu_example": "Add an example module that runs CPU-heavy work",
 }
 
 
@@ -81,9 +83,17 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "python_version", DOWN + ENTER)  # 3.12 -> 3.13
     # local and staging are ticked: untick local, tick production.
     answer(child, "docs_environments", SPACE + DOWN + DOWN + SPACE + ENTER)
+    # Offered [posts]; typed wrong: a class-style name.
+    answer(child, "modules", CLEAR + "[orders, Invoices]" + ENTER, offered="posts")
+    child.expect_exact(
+        "Validation error for question 'modules': \"Invoices\" is not a module name: use "
+        "lowercase letters, digits and single underscores, starting with a letter"
+    )
+    child.send(CLEAR + "[orders, invoices]" + ENTER)
     answer(child, "database", ENTER, offered="SQLite")  # the default: nothing to run
     answer(child, "task_queue", ENTER, offered="none")
     answer(child, "include_sdk_example", "n")
+    answer(child, "include_cpu_example", "y")
     child.expect(pexpect.EOF)
     child.close()
 
@@ -101,6 +111,7 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
         "database": "sqlite",
         "task_queue": "none",
         "include_sdk_example": False,
+        "include_cpu_example": True,
     }
     backend = destination / "backend"
     config = (backend / "src" / "config.py").read_text("utf-8")
@@ -117,9 +128,12 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     # The next commands, printed for these answers, work as printed (path quoted).
     lines = [line.strip() for line in transcript.getvalue().splitlines()]
     start = lines.index("Café Olé is ready. Next:")
-    cd, copy_env, serve = lines[start + 2 : start + 5]
+    cd, copy_env, *modules, serve = lines[start + 2 : start + 7]
     assert cd == f"cd '{destination}/backend'"
     assert copy_env.startswith("cp .env.example .env ")  # the tasks were skipped
+    # ...so the modules are not created either: the commands that create them.
+    assert modules == ["uv run manage new-module orders", "uv run manage new-module invoices"]
+    assert not (backend / "src" / "orders").exists()
     assert serve.endswith("# http://127.0.0.1:8000/health")  # no docs in local
     result = run("bash", "-c", f"{cd} && {copy_env.split('#')[0]} && pwd", cwd=tmp_path)
     assert result.stdout.strip() == str(backend), result.stderr

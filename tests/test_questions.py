@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, copier_copy
+from tests.conftest import MODULE_NAME_ERRORS, NOT_A_MODULE_NAME, ROOT, copier_copy
 
 SLUG_CHARS = "use only lowercase letters, digits and hyphens (example: my-api)"
 NOT_EMAIL = "is not an e-mail address (example: team@example.com)"
@@ -101,6 +101,15 @@ BAD_ANSWERS: list[tuple[dict[str, str], str, str]] = [
         f'"team@example.com\\n" {NOT_EMAIL}',
     ),
     ({"include_sdk_example": "maybe"}, "include_sdk_example", 'must be yes or no, not "maybe"'),
+    ({"include_cpu_example": "maybe"}, "include_cpu_example", 'must be yes or no, not "maybe"'),
+    (
+        {"modules": "posts"},
+        "modules",
+        'must be a list of module names like [posts, orders] ([] for none), not "posts"',
+    ),
+    *(({"modules": f"[posts, {name}]"}, "modules", line) for name, line in MODULE_NAME_ERRORS.items()),
+    ({"modules": "[posts, 7]"}, "modules", f"7 {NOT_A_MODULE_NAME}"),
+    ({"modules": "[orders, posts, orders]"}, "modules", '"orders" is listed twice'),
 ]
 
 # Refused by copier itself before any validator (choices, list syntax): its own line.
