@@ -108,6 +108,7 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
         "author_email": "team@cafe-ole.example",
         "python_version": "3.13",
         "docs_environments": ["staging", "production"],
+        "modules": ["orders", "invoices"],
         "database": "sqlite",
         "task_queue": "none",
         "include_sdk_example": False,
