@@ -195,6 +195,8 @@ class TestUpgradeOfAnEditedProject:
 def test_conflict_keeps_both_sides_and_loses_nothing(releases: Releases, tmp_path: Path) -> None:
     releases = releases.clone(tmp_path / "template")
     project = render(releases, releases.new, tmp_path / "project", "--skip-tasks")
+    # The modules the copy task would have made (tasks skipped: no uv lock needed here).
+    project.check(sys.executable, "-m", "manage.skeleton", "posts", "orders")
     config = project.backend / "src" / "config.py"
     edits = [
         Edit("src/config.py", "TOKENS: PositiveInt = 40\n", "TOKENS: PositiveInt = 100\n"),
@@ -205,6 +207,7 @@ def test_conflict_keeps_both_sides_and_loses_nothing(releases: Releases, tmp_pat
     for edit in edits:
         edit.make(project.backend)
     commit_all(project.root, "User edits")
+    modules = domain_files(project, "posts", "orders")
     major, minor, patch = map(int, releases.new.split("."))
     releases.release(
         f"{major}.{minor}.{patch + 1}",
@@ -232,6 +235,7 @@ def test_conflict_keeps_both_sides_and_loses_nothing(releases: Releases, tmp_pat
     ]
     for edit in edits[1:]:
         assert edit.new in (project.backend / edit.path).read_text("utf-8")
+    assert domain_files(project, "posts", "orders") == modules  # never touched
     assert not (project.backend / ".env").exists()  # user-owned files are never created
     assert not (project.backend / "uv.lock").exists()
 

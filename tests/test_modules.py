@@ -1,0 +1,136 @@
+"""Domain modules: made at copy time and by `uv run manage new-module`, the same way.
+
+A project is rendered with three modules (the copy task creates them), then a fourth
+is added with one command; everything the project checks stays green. Refused names
+change nothing.
+"""
+
+import filecmp
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MODULE_NAME_ERRORS, Project, copier_copy
+
+pytestmark = pytest.mark.xdist_group("modules")  # one project, built once per worker
+MODULES = ["posts", "orders", "user_profiles"]
+
+
+def snapshot(project: Project) -> dict[str, bytes]:
+    return {str(path.relative_to(project.root)): path.read_bytes() for path in project.files()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    destination = tmp_path_factory.mktemp("modules") / "shop"
+    data = ["--data", f"modules=[{', '.join(MODULES)}]"]
+    result = copier_copy(destination, "--trust", "--defaults", *data, timeout=300)
+    assert result.returncode == 0, result.stderr
+    project = Project(destination)
+    project.check("uv", "sync", "--frozen", "--quiet")
+    yield project
+
+
+@pytest.fixture(scope="module")
+def invoices(project: Project) -> tuple[Project, str]:
+    """The project after `uv run manage new-module invoices`, and what it printed."""
+    output = project.check("uv", "run", "--frozen", "manage", "new-module", "invoices")
+    return project, output
+
+
+def test_copy_task_created_and_registered_each_module(project: Project) -> None:
+    backend = project.backend
+    for module in MODULES:
+        for part in ("router", "schemas", "models", "service", "dependencies"):
+            assert (backend / "src" / module / f"{part}.py").is_file()
+        for part in ("exceptions", "constants", "config"):
+            assert (backend / "src" / module / f"{part}.py").is_file()
+        assert (backend / "tests" / module / f"test_{module}.py").is_file()
+    registry = (backend / "src" / "registry.py").read_text("utf-8")
+    assert '    "posts",\n    "orders",\n    "user_profiles",\n)' in registry
+    migrations = sorted(path.name for path in (backend / "alembic" / "versions").glob("*.py"))
+    assert [re.sub(r"^.*_create_", "", name) for name in migrations] == sorted(
+        ["order_table.py", "post_table.py", "user_profile_table.py"]
+    )
+
+
+def test_new_module_renders_what_the_copy_task_rendered(project: Project, tmp_path: Path) -> None:
+    # A copy of the backend without `orders`, then `manage new-module orders` there.
+    copy = tmp_path / "backend"
+    shutil.copytree(project.backend, copy, ignore=shutil.ignore_patterns(".venv", "*cache*"))
+    for part in ("src/orders", "tests/orders"):
+        shutil.rmtree(copy / part)
+    registry = copy / "src" / "registry.py"
+    registry.write_text(registry.read_text("utf-8").replace('    "orders",\n', ""), "utf-8")
+    python = project.backend / ".venv" / "bin" / "python"
+    # `python -m` puts the copy first on sys.path: its own manage/ and src/ are used.
+    result = project.run(python, "-m", "manage.cli", "new-module", "orders", cwd=copy)
+    assert result.returncode == 0, result.stderr
+    for part in ("src/orders", "tests/orders"):
+        comparison = filecmp.dircmp(project.backend / part, copy / part, ignore=["__pycache__"])
+        assert comparison.left_only == comparison.right_only == [], part
+        _, mismatch, errors = filecmp.cmpfiles(
+            project.backend / part, copy / part, comparison.common_files, shallow=False
+        )
+        assert (mismatch, errors) == ([], []), part
+    assert registry.read_text("utf-8").endswith('    "user_profiles",\n    "orders",\n)\n')
+
+
+def test_new_module_says_what_it_made(invoices: tuple[Project, str]) -> None:
+    project, output = invoices
+    assert "src/invoices/router.py" in output
+    assert "tests/invoices/test_invoices.py" in output
+    assert re.search(r"alembic/versions/\S+_create_invoice_table\.py", output)
+    assert '    "invoices",\n)' in (project.backend / "src" / "registry.py").read_text("utf-8")
+
+
+def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str]) -> None:
+    project, _ = invoices
+    uv = ("uv", "run", "--frozen")
+    project.check(*uv, "ruff", "check", ".")
+    project.check(*uv, "ruff", "format", "--check", ".")
+    project.check(*uv, "mypy")
+    project.check(*uv, "manage", "check")
+    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", "tests/invoices")
+    assert re.search(r"^\d+ passed", output.strip().splitlines()[-1]), output
+    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider")
+    summary = output.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary) and "failed" not in summary, output
+    # The migration creates exactly the table the models describe.
+    project.check(*uv, "alembic", "upgrade", "head")
+    assert "No new upgrade operations detected" in project.check(*uv, "alembic", "check")
+
+
+def test_routes_shows_the_new_module_documented(invoices: tuple[Project, str]) -> None:
+    project, _ = invoices
+    output = project.check("uv", "run", "--frozen", "manage", "routes")
+    rows = [line for line in output.splitlines() if "/invoices" in line]
+    assert len(rows) == 5, output
+    for module in [*MODULES, "invoices"]:
+        assert "/" + module.replace("_", "-") in output
+
+
+def test_an_existing_module_is_refused_and_nothing_changes(invoices: tuple[Project, str]) -> None:
+    project, _ = invoices
+    before = snapshot(project)
+    result = project.run("uv", "run", "--frozen", "manage", "new-module", "invoices")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: src/invoices already exists: choose another name"
+    )
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("name", list(MODULE_NAME_ERRORS))
+def test_a_bad_name_is_refused_with_copiers_message(
+    invoices: tuple[Project, str], name: str
+) -> None:
+    project, _ = invoices
+    before = snapshot(project)
+    result = project.run("uv", "run", "--frozen", "manage", "new-module", name)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: {MODULE_NAME_ERRORS[name]}"
+    assert snapshot(project) == before
