@@ -185,7 +185,7 @@ def registered(backend: Path) -> list[str]:
 def registry_with(backend: Path, name: str) -> str:
     """src/registry.py's text with `name` added at the end of DOMAIN_MODULES.
 
-    Only the tuple's own lines change, one name per line; the result is parsed back
+    Only the tuple changes (laid out as ruff formats it); the result is parsed back
     and compared, so an unexpected layout is refused instead of being corrupted.
     """
     path = backend / REGISTRY
@@ -194,13 +194,20 @@ def registry_with(backend: Path, name: str) -> str:
     node = _assigned(ast.parse(text), "DOMAIN_MODULES")
     if node is None or node.end_lineno is None or node.end_col_offset is None:
         raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
-    lines = text.splitlines(keepends=True)
+    # ast counts columns in UTF-8 bytes: slice the encoded text.
+    lines = text.encode("utf-8").splitlines(keepends=True)
     start = sum(len(line) for line in lines[: node.lineno - 1]) + node.col_offset
     end = sum(len(line) for line in lines[: node.end_lineno - 1]) + node.end_col_offset
-    if "#" in text[start:end]:
+    source = b"".join(lines)
+    if b"#" in source[start:end]:
         raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES holds comments; add {show(name)} by hand")
-    items = "".join(f'    "{item}",\n' for item in [*before, name])
-    updated = f"{text[:start]}(\n{items}){text[end:]}"
+    names = [*before, name]
+    # As ruff formats it: a lone name on one line, more one per line.
+    if len(names) == 1:
+        value = f'("{name}",)'
+    else:
+        value = "(\n" + "".join(f'    "{item}",\n' for item in names) + ")"
+    updated = (source[:start] + value.encode("utf-8") + source[end:]).decode("utf-8")
     if registered_in(updated) != [*before, name]:
         raise ModuleError(f"{REGISTRY}: unexpected DOMAIN_MODULES; add {show(name)} by hand")
     return updated
