@@ -1,0 +1,1 @@
+"""The project's management CLI (`manage`): module skeletons and the guideline checks."""
