@@ -79,9 +79,13 @@ def openapi(
     text = json.dumps(served.openapi(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+    except OSError as error:
+        typer.echo(f"error: cannot write {output}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()

@@ -47,7 +47,7 @@ def ruff_findings(backend: Path) -> list[Finding]:
         Finding(
             relative(Path(item["filename"]), backend),
             int(item["location"]["row"]),
-            str(item["code"]),
+            str(item["code"] or "syntax-error"),
             str(item["message"]),
         )
         for item in json.loads(result.stdout)
