@@ -1,1 +1,1 @@
-"""The project's management CLI (`manage`): module skeletons and the guideline checks."""
+"""Project commands: `uv run manage --help`. Kept in sync with the template by `copier update`."""
