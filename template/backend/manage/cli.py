@@ -26,11 +26,11 @@ def new_module(
         bool,
         typer.Option(
             "--crud/--no-crud",
-            help="Generate a model, its migration and CRUD routes, or an empty module.",
+            help="With a table, its migration and CRUD routes (--no-crud: an empty module).",
         ),
     ] = True,
 ) -> None:
-    """Create the skeleton of a domain module in src/NAME/."""
+    """Create src/NAME/ and tests/NAME/ from the module skeleton and register it."""
     from manage.skeleton import ModuleError, create_module
 
     try:
@@ -38,8 +38,9 @@ def new_module(
     except ModuleError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+    typer.echo(f"module {name}: files written")
     for path in created:
-        typer.echo(f"created {path.as_posix()}")
+        typer.echo(f"  {path.as_posix()}")
     if any(path.parts[:1] == ("alembic",) for path in created):
         typer.echo("next: uv run alembic upgrade head")
 
