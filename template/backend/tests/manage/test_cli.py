@@ -126,6 +126,7 @@ def test_openapi_exports_the_schema_where_docs_are_hidden(tmp_path: Path) -> Non
     production = Settings(
         _env_file=None,
         ENVIRONMENT=Environment.PRODUCTION,
+        DOCS_ENVIRONMENTS=set(),  # whatever the project's default
         SECRET_KEY=secret,
         ALLOW_SQLITE_IN_PRODUCTION=True,  # ignored where the database is not SQLite
     )
@@ -135,6 +136,7 @@ def test_openapi_exports_the_schema_where_docs_are_hidden(tmp_path: Path) -> Non
         **os.environ,
         "PYTHONPATH": str(BACKEND),  # run from tmp_path, out of reach of backend/.env
         "ENVIRONMENT": "production",
+        "DOCS_ENVIRONMENTS": "[]",
         "SECRET_KEY": secret,
         "ALLOW_SQLITE_IN_PRODUCTION": "true",
         "DATABASE_ECHO": "false",
