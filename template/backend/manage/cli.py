@@ -1,25 +1,119 @@
-"""Project commands (Typer): `uv run manage --help`."""
+"""`manage`: the project's management commands (run `manage --help`)."""
 
+import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from manage.skeleton import ModuleError, create_module
-
+# The backend directory: paths printed and checked are relative to it.
 BACKEND = Path(__file__).resolve().parents[1]
-app = typer.Typer(help=__doc__, no_args_is_help=True)
+
+app = typer.Typer(
+    help="Management commands of this backend: module skeletons and guideline checks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
-@app.command("new-module")
+@app.command()
 def new_module(
-    name: str,
-    crud: bool = typer.Option(True, help="With a table, its migration and CRUD routes."),
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Module name: a Python identifier, like billing.")
+    ],
+    crud: Annotated[
+        bool,
+        typer.Option(
+            "--crud/--no-crud",
+            help="With a table, its migration and CRUD routes (--no-crud: an empty module).",
+        ),
+    ] = True,
 ) -> None:
     """Create src/NAME/ and tests/NAME/ from the module skeleton and register it."""
+    from manage.skeleton import ModuleError, create_module
+
     try:
         created = create_module(BACKEND, name, crud=crud)
     except ModuleError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+    typer.echo(f"module {name}: files written")
     for path in created:
-        typer.echo(f"  {path}")
+        typer.echo(f"  {path.as_posix()}")
+    if any(path.parts[:1] == ("alembic",) for path in created):
+        typer.echo("next: uv run alembic upgrade head")
+
+
+@app.command()
+def routes() -> None:
+    """List every route with its status code, response model and documentation state.
+
+    Exits with 1 when a route breaks a documentation rule.
+    """
+    from manage.routes import inspection_app, route_rows
+
+    rows = route_rows(inspection_app())
+    table = [("METHOD", "PATH", "STATUS", "RESPONSE MODEL", "DOCUMENTED")]
+    table += [(r.method, r.path, r.status, r.response_model, r.documented) for r in rows]
+    widths = [max(len(row[column]) for row in table) for column in range(len(table[0]) - 1)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]).rstrip())
+    if any(row.documented != "yes" for row in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Write the OpenAPI schema as JSON, even where the environment hides the docs.
+
+    The app is built from the environment and .env, as when it is served.
+    """
+    from src.main import app as served
+
+    text = json.dumps(served.openapi(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"error: cannot write {output}: {error.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def check() -> None:
+    """Check the code against the guidelines; exits with 1 on findings.
+
+    Blocking calls in async code (ruff's ASYNC rules, and helpers that hide one), route
+    documentation, module layout and cross-domain imports. One line per finding:
+    path:line: rule: message.
+    """
+    from manage.checks import ToolError, static_findings
+    from manage.routes import api_routes, inspection_app, route_findings
+
+    try:
+        findings = static_findings(BACKEND)
+    except ToolError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    app_ = inspection_app()
+    findings = sorted({*findings, *route_findings(app_, BACKEND)})
+    for finding in findings:
+        typer.echo(str(finding))
+    if findings:
+        typer.echo(f"{len(findings)} finding(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"OK: src/ and its {len(api_routes(app_))} routes follow the guidelines")
+
+
+if __name__ == "__main__":
+    app()

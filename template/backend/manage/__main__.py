@@ -1,0 +1,3 @@
+from manage.cli import app
+
+app()

@@ -1,0 +1,262 @@
+"""The static checks of `manage check`, run on small source trees written to tmp_path.
+
+Each planted problem is marked `# <-` in its source; findings must point at that line.
+"""
+
+from pathlib import Path
+from textwrap import dedent
+
+from manage.checks import Finding, static_findings
+from manage.checks.blocking import blocking_findings
+from manage.checks.imports import import_findings
+from manage.checks.layout import layout_findings
+from manage.checks.source import Project
+
+BACKEND = Path(__file__).resolve().parents[2]
+CORE = {
+    "src/__init__.py": "",
+    "src/models.py": """
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+    """,
+    "src/concurrency.py": """
+        async def run_sync(func, /, *args, budget):
+            return func(*args)
+    """,
+}
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in {**CORE, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text).lstrip(), encoding="utf-8")
+    return root
+
+
+def marked(root: Path, name: str, nth: int = 1) -> int:
+    """The line of the nth `# <-` mark in a file of the tree."""
+    lines = (root / name).read_text("utf-8").splitlines()
+    return [number for number, line in enumerate(lines, 1) if "# <-" in line][nth - 1]
+
+
+def places(findings: list[Finding]) -> list[tuple[str, int, str]]:
+    return sorted((finding.path, finding.line, finding.rule) for finding in findings)
+
+
+def test_blocking_helper_in_another_module_is_found_at_the_call(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/utils.py": """
+                import time as clock
+
+
+                def pause() -> None:
+                    clock.sleep(0.1)  # <-
+
+
+                def settle() -> None:
+                    pause()
+            """,
+            "src/shop/service.py": """
+                from src.shop.utils import settle
+
+
+                async def checkout() -> None:
+                    settle()  # <-
+            """,
+        },
+    )
+    [finding] = blocking_findings(Project(root))
+    assert (finding.path, finding.line, finding.rule) == (
+        "src/shop/service.py",
+        marked(root, "src/shop/service.py"),
+        "blocking-helper",
+    )
+    assert "src.shop.utils.settle()" in finding.message
+    assert f"pause() -> time.sleep (src/shop/utils.py:{marked(root, 'src/shop/utils.py')})" in (
+        finding.message
+    )
+
+
+def test_blocking_calls_through_modules_methods_and_classes(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/client.py": """
+                import httpx2
+                import subprocess
+                from pathlib import Path
+
+
+                class Client:
+                    def __init__(self) -> None:
+                        self.http = httpx2.Client()
+
+                    def config(self) -> str:
+                        return self._read()
+
+                    def _read(self) -> str:
+                        return Path("config").read_text()
+
+                    async def refresh(self) -> str:
+                        return self.config()  # <-
+
+
+                def run() -> None:
+                    subprocess.run(["true"], check=True)
+            """,
+            "src/shop/router.py": """
+                from src.shop import client as shop_client
+                from src.shop.client import Client
+
+
+                async def make() -> None:
+                    Client()  # <-
+                    shop_client.run()  # <-
+            """,
+        },
+    )
+    assert places(blocking_findings(Project(root))) == [
+        ("src/shop/client.py", marked(root, "src/shop/client.py"), "blocking-helper"),
+        ("src/shop/router.py", marked(root, "src/shop/router.py", 1), "blocking-helper"),
+        ("src/shop/router.py", marked(root, "src/shop/router.py", 2), "blocking-helper"),
+    ]
+
+
+def test_helpers_passed_to_a_thread_or_process_are_fine(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/service.py": """
+                import time
+
+                import anyio.to_thread
+                from fastapi.concurrency import run_in_threadpool
+
+                from src.concurrency import run_sync
+
+
+                def pause(seconds: float) -> None:
+                    time.sleep(seconds)
+
+
+                async def fine(budget: object) -> None:
+                    await run_sync(pause, 1, budget=budget)
+                    await run_in_threadpool(pause, 1)
+                    await run_in_threadpool(lambda: pause(1))
+                    await anyio.to_thread.run_sync(pause, 1)
+
+                    def nested() -> None:
+                        pause(1)
+
+                    await run_in_threadpool(nested)
+            """,
+        },
+    )
+    assert blocking_findings(Project(root)) == []
+
+
+def test_ruff_and_the_helper_check_together(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/service.py": """
+                import sqlite3
+                import time
+
+
+                async def slow() -> None:
+                    time.sleep(1)  # <-
+                    sqlite3.connect("shop.db")  # <-
+            """,
+        },
+    )
+    line = marked(root, "src/shop/service.py")
+    assert places(static_findings(root)) == [
+        ("src/shop/service.py", line, "ASYNC251"),  # ruff; not reported twice
+        ("src/shop/service.py", line + 1, "blocking-call"),  # unknown to ruff
+    ]
+
+
+def test_module_layout(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/registry.py": """
+                DOMAIN_MODULES: tuple[str, ...] = (
+                    "shop",
+                    "ghost",  # <-
+                )
+            """,
+            "src/main.py": "from src.health.router import router as health_router\n",
+            "src/health/__init__.py": "",
+            "src/health/router.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "src/shop/__init__.py": "",
+            "src/shop/router.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+            "src/shop/models.py": """
+                from src.models import Base
+
+
+                class Order(Base):
+                    __tablename__ = "order"
+            """,
+            "src/shop/service.py": """
+                import fastapi
+
+                from src.shop.models import Order
+
+                extra = fastapi.APIRouter()  # <-
+
+
+                class Refund(Order):  # <-
+                    pass
+            """,
+            "src/stray/__init__.py": "",
+            "src/stray/router.py": "",
+        },
+    )
+    service = marked(root, "src/shop/service.py")
+    assert places(layout_findings(Project(root))) == [
+        ("src/registry.py", marked(root, "src/registry.py"), "layout"),  # no package
+        ("src/shop/service.py", service, "layout"),  # a router outside router.py
+        ("src/shop/service.py", marked(root, "src/shop/service.py", 2), "layout"),  # a model
+        ("src/stray/router.py", 1, "layout"),  # not registered
+    ]
+
+
+def test_cross_domain_imports(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/exceptions.py": "class AppError(Exception): ...\n",
+            "src/auth/__init__.py": "from src.auth.service import verify\n",
+            "src/auth/service.py": "def verify() -> None: ...\n",
+            "src/shop/__init__.py": "",
+            "src/shop/service.py": """
+                from src.auth import service as auth_service
+                from src.auth.service import verify  # <-
+                from src.auth import service  # <-
+                from src.auth import verify as check  # <-
+                from src.exceptions import AppError
+                from src.shop import constants
+                from ..auth.service import verify as also  # <-
+            """,
+        },
+    )
+    lines = [marked(root, "src/shop/service.py", nth) for nth in (1, 2, 3, 4)]
+    findings = import_findings(Project(root))
+    assert [finding.line for finding in sorted(findings)] == lines
+    assert "from src.auth import service as auth_service" in findings[0].message
+
+
+def test_the_project_passes_its_static_checks() -> None:
+    assert [str(finding) for finding in static_findings(BACKEND)] == []

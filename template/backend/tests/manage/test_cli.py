@@ -1,0 +1,152 @@
+"""The `manage` commands, run as a user runs them: in a subprocess, on this backend or on
+a copy of it with problems planted (never in the real src/).
+
+Sync tests on purpose: they wait for subprocesses, which must not happen on an event loop.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from src.config import Environment, Settings
+from src.main import create_app
+
+BACKEND = Path(__file__).resolve().parents[2]
+FINDING = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<rule>[\w-]+): (?P<message>.+)$")
+
+HELPER = """\
+import time
+
+
+def wait() -> None:
+    time.sleep(0.01)
+"""
+ROUTES = """
+
+import time
+
+from src.health import helpers
+
+
+@router.get("/undocumented")  # <- undocumented
+async def undocumented() -> Liveness:
+    return Liveness()
+
+
+@router.get("/slow", status_code=200, summary="Slow", description="Waits, blocking.")
+async def slow() -> Liveness:
+    time.sleep(0.01)  # <- sleep
+    helpers.wait()  # <- helper
+    return Liveness()
+"""
+
+
+def manage(
+    *args: str, cwd: Path = BACKEND, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "manage.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def line_of(path: Path, mark: str) -> int:
+    lines = path.read_text("utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.endswith(mark))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the backend with an undocumented route, a time.sleep in an async route
+    and a blocking helper called from it."""
+    root = tmp_path_factory.mktemp("planted")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("src", "manage"):
+        shutil.copytree(BACKEND / name, root / name, ignore=ignore)
+    shutil.copy(BACKEND / "pyproject.toml", root)  # ruff's settings
+    (root / "src/health/helpers.py").write_text(HELPER, encoding="utf-8")
+    with (root / "src/health/router.py").open("a", encoding="utf-8") as router:
+        router.write(ROUTES)
+    return root
+
+
+def test_check_passes_on_the_project() -> None:
+    result = manage("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK")
+
+
+def test_check_reports_each_planted_problem_at_its_line(planted: Path) -> None:
+    result = manage("check", cwd=planted)
+    assert result.returncode == 1, result.stderr
+    findings = [FINDING.match(line) for line in result.stdout.splitlines()]
+    assert all(findings), result.stdout
+    router = planted / "src/health/router.py"
+    found = {(m["path"], int(m["line"]), m["rule"]): m["message"] for m in findings if m}
+    sleep = ("src/health/router.py", line_of(router, "# <- sleep"), "ASYNC251")
+    helper = ("src/health/router.py", line_of(router, "# <- helper"), "blocking-helper")
+    route = ("src/health/router.py", line_of(router, "# <- undocumented"), "route-docs")
+    assert set(found) == {sleep, helper, route}
+    assert "src.health.helpers.wait()" in found[helper]
+    assert "time.sleep (src/health/helpers.py:5)" in found[helper]
+    assert found[route].startswith("GET /health/undocumented: set status_code explicitly")
+
+
+def test_routes_lists_the_documented_app() -> None:
+    result = manage("routes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["METHOD", "PATH", "STATUS", "RESPONSE", "MODEL", "DOCUMENTED"]
+    assert any(row.split()[:2] == ["GET", "/health"] for row in rows)
+    assert all(row.endswith(" yes") for row in rows)
+
+
+def test_routes_fails_on_an_undocumented_route(planted: Path) -> None:
+    result = manage("routes", cwd=planted)
+    assert result.returncode == 1
+    [row] = [row for row in result.stdout.splitlines() if "/health/undocumented" in row]
+    assert row.split()[2:4] == ["-", "Liveness"]
+    assert row.endswith("no: set status_code explicitly")
+
+
+def test_openapi_exports_the_schema_where_docs_are_hidden(tmp_path: Path) -> None:
+    secret = secrets.token_hex(32)
+    production = Settings(
+        _env_file=None,
+        ENVIRONMENT=Environment.PRODUCTION,
+        DOCS_ENVIRONMENTS=set(),  # whatever the project's default
+        SECRET_KEY=secret,
+        ALLOW_SQLITE_IN_PRODUCTION=True,  # ignored where the database is not SQLite
+    )
+    app = create_app(production)
+    assert app.openapi_url is None  # the premise: production serves no schema
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(BACKEND),  # run from tmp_path, out of reach of backend/.env
+        "ENVIRONMENT": "production",
+        "DOCS_ENVIRONMENTS": "[]",
+        "SECRET_KEY": secret,
+        "ALLOW_SQLITE_IN_PRODUCTION": "true",
+        "DATABASE_ECHO": "false",
+        "ASYNCIO_DEBUG": "false",
+    }
+    output = tmp_path / "openapi.json"
+    written = manage("openapi", "--output", str(output), cwd=tmp_path, env=env)
+    assert written.returncode == 0, written.stderr
+    assert json.loads(output.read_text("utf-8")) == app.openapi()
+    printed = manage("openapi", cwd=tmp_path, env=env)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == output.read_text("utf-8")
+    assert printed.stdout.endswith("}\n")
