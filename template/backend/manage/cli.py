@@ -73,11 +73,13 @@ def openapi(
 ) -> None:
     """Write the OpenAPI schema as JSON, even where the environment hides the docs.
 
-    The app is built from the environment and .env, as when it is served.
+    Built from the code with testing settings, so it needs no secret, database or .env
+    (a CI job generating clients has none); environment variables such as APP_VERSION
+    still apply.
     """
-    from src.main import app as served
+    from manage.routes import inspection_app
 
-    text = json.dumps(served.openapi(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(inspection_app().openapi(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         return
