@@ -17,15 +17,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import create_async_engine
-from src.posts.service import text_statistics  # the exact CPU work of the stats route
+from src.text_stats.service import text_statistics  # the CPU work of POST /text-stats
 
 engine = create_async_engine(os.environ["BENCH_DATABASE_URL"])
 post = Table(
     "post",
     MetaData(),
     Column("id", Integer, primary_key=True),
-    Column("title", String),
-    Column("body", Text),
+    Column("name", String),
+    Column("description", Text),
     Column("created_at", DateTime),
     Column("updated_at", DateTime),
 )
@@ -34,8 +34,8 @@ sdk = httpx2.Client(base_url=os.environ["BENCH_UPSTREAM_URL"], timeout=10)
 
 class PostOut(BaseModel):
     id: int
-    title: str
-    body: str
+    name: str
+    description: str
     created_at: datetime
     updated_at: datetime
 
@@ -73,10 +73,10 @@ async def rates_blocking_the_loop(currency: str) -> dict[str, Any]:
     return payload
 
 
-@app.get("/stats-inline/{post_id}")
-async def stats_inline(post_id: int) -> dict[str, Any]:
-    async with engine.connect() as connection:
-        body = (
-            await connection.execute(select(post.c.body).where(post.c.id == post_id))
-        ).scalar_one()
-    return text_statistics(body).model_dump()  # CPU work on the event loop
+class TextIn(BaseModel):
+    text: str
+
+
+@app.post("/text-stats-inline")
+async def text_stats_inline(body: TextIn) -> dict[str, Any]:
+    return text_statistics(body.text).model_dump()  # CPU work on the event loop

@@ -136,7 +136,10 @@ def parse_wrk(output: str) -> Load:
     )
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int = 2) -> subprocess.Popen[str]:
+def wrk(
+    url: str, seconds: int, connections: int, threads: int = 2, script: Path | None = None
+) -> subprocess.Popen[str]:
+    """wrk against `url`; `script` (a wrk Lua file) makes its requests POSTs with a body."""
     threads = min(threads, connections)
     return subprocess.Popen(
         [
@@ -147,6 +150,7 @@ def wrk(url: str, seconds: int, connections: int, threads: int = 2) -> subproces
             "--timeout",
             "30s",
             "--latency",
+            *(["--script", str(script)] if script else []),
             url,
         ],
         stdout=subprocess.PIPE,
@@ -154,8 +158,19 @@ def wrk(url: str, seconds: int, connections: int, threads: int = 2) -> subproces
     )
 
 
-def measure(url: str, seconds: int, connections: int) -> Load:
-    process = wrk(url, seconds, connections)
+def post_script(path: Path, payload: dict[str, Any]) -> Path:
+    """A wrk Lua script that POSTs `payload` as JSON."""
+    body = json.dumps(json.dumps(payload))  # a Lua string literal holding the JSON
+    path.write_text(
+        f'wrk.method = "POST"\nwrk.body = {body}\n'
+        'wrk.headers["Content-Type"] = "application/json"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def measure(url: str, seconds: int, connections: int, script: Path | None = None) -> Load:
+    process = wrk(url, seconds, connections, script=script)
     output, _ = process.communicate()
     return parse_wrk(output)
 
@@ -198,9 +213,11 @@ def percentile(values: list[float], percent: float) -> float:
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
-def probe_under_load(base: str, load_url: str, seconds: int, clients: int) -> Load:
+def probe_under_load(
+    base: str, load_url: str, seconds: int, clients: int, script: Path | None = None
+) -> Load:
     """The probe's latency while `clients` call `load_url` back to back."""
-    background = wrk(load_url, seconds + 2, clients)
+    background = wrk(load_url, seconds + 2, clients, script=script)
     try:
         time.sleep(1)  # let the load ramp up before the probe window opens
         return probe(base, seconds)
@@ -306,15 +323,18 @@ def run_all(
     ):
         text = "word " * 20
         for n in range(50):
-            get(rendered.base + "/posts", json.dumps({"title": f"Post {n}", "body": text}).encode())
+            row = {"name": f"Post {n}", "description": text}
+            get(rendered.base + "/posts", json.dumps(row).encode())
+        # The CPU work: word statistics of a 100 kB text, sent with every request.
         big = " ".join(f"w{i % 5000}" for i in range(16_000))[:100_000]
-        get(rendered.base + "/posts", json.dumps({"title": "Big", "body": big}).encode())
-        for server, paths in (
-            (rendered, ["/health", "/posts", "/posts/51/stats", "/exchange-rates/EUR"]),
-            (minimal, ["/health", "/posts", "/posts-jsonable", "/stats-inline/51"]),
+        cpu_script = post_script(backend / ".bench-text-stats.lua", {"text": big})
+        for server, paths, cpu_path in (
+            (rendered, ["/health", "/posts", "/exchange-rates/EUR"], "/text-stats"),
+            (minimal, ["/health", "/posts", "/posts-jsonable"], "/text-stats-inline"),
         ):
             for path in paths:  # warm-up: imports, pools, worker processes
                 measure(server.base + path, 1, 4)
+            measure(server.base + cpu_path, 1, 4, script=cpu_script)
 
         # 1 and 2: throughput, the apps measured in alternation (median of ROUNDS each),
         # so a slow moment of the machine does not land on one side only.
@@ -343,10 +363,10 @@ def run_all(
         # 4. CPU work: process helper against the same work inline.
         cpu_clients = 4
         figures["loop_cpu_rendered"] = probe_under_load(
-            rendered.base, rendered.base + "/posts/51/stats", seconds, cpu_clients
+            rendered.base, rendered.base + "/text-stats", seconds, cpu_clients, cpu_script
         ).__dict__
         figures["loop_cpu_inline"] = probe_under_load(
-            minimal.base, minimal.base + "/stats-inline/51", seconds, cpu_clients
+            minimal.base, minimal.base + "/text-stats-inline", seconds, cpu_clients, cpu_script
         ).__dict__
         # 5. Resident memory of each server process after the runs above.
         figures["rss_mib_rendered"] = rendered.rss_mib
