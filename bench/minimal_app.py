@@ -8,10 +8,10 @@ done inline in `async def`.
 
 import os
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx2
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -43,10 +43,15 @@ class PostOut(BaseModel):
 app = FastAPI(openapi_url=None)
 
 
-async def first_posts(limit: int = 50) -> list[Any]:
+# One page, validated like the rendered list route: same work, hand-written.
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+async def page_of_posts(limit: int, offset: int) -> list[Any]:
     async with engine.connect() as connection:
-        result = await connection.execute(select(post).order_by(post.c.id).limit(limit))
-        return list(result.all())
+        query = select(post).order_by(post.c.id).limit(limit).offset(offset)
+        return list((await connection.execute(query)).all())
 
 
 @app.get("/health")
@@ -55,13 +60,14 @@ async def health() -> dict[str, str]:
 
 
 @app.get("/posts")
-async def list_posts() -> list[PostOut]:
-    return [PostOut.model_validate(row, from_attributes=True) for row in await first_posts()]
+async def list_posts(limit: Limit = 50, offset: Offset = 0) -> list[PostOut]:
+    rows = await page_of_posts(limit, offset)
+    return [PostOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 @app.get("/posts-jsonable")
-async def list_posts_old_style() -> JSONResponse:
-    rows = await first_posts()
+async def list_posts_old_style(limit: Limit = 50, offset: Offset = 0) -> JSONResponse:
+    rows = await page_of_posts(limit, offset)
     return JSONResponse(
         jsonable_encoder([PostOut.model_validate(r, from_attributes=True) for r in rows])
     )

@@ -191,6 +191,8 @@ def registry_with(backend: Path, name: str) -> str:
     path = backend / REGISTRY
     text = path.read_text(encoding="utf-8")
     before = registered(backend)
+    if name in before:
+        raise ModuleError(f"{show(name)} is listed in {REGISTRY} already: remove it first")
     node = _assigned(ast.parse(text), "DOMAIN_MODULES")
     if node is None or node.end_lineno is None or node.end_col_offset is None:
         raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
