@@ -89,10 +89,13 @@ def domain_files(project: Project, *modules: str) -> dict[str, bytes]:
     The project's own code: `copier update` must leave every byte of it as it was.
     """
     backend = project.backend
-    paths = [backend / "src" / "registry.py"]
-    for part in [*(f"{kind}/{m}" for m in modules for kind in ("src", "tests")), "alembic/versions"]:
-        paths += [path for path in (backend / part).rglob("*") if path in set(project.files())]
-    return {str(path.relative_to(project.root)): path.read_bytes() for path in paths}
+    parts = [*(f"{kind}/{m}" for m in modules for kind in ("src", "tests")), "alembic/versions"]
+    owned = [backend / "src" / "registry.py", *(backend / part for part in parts)]
+    return {
+        str(path.relative_to(project.root)): path.read_bytes()
+        for path in project.files()
+        if any(path == top or path.is_relative_to(top) for top in owned)
+    }
 
 
 @dataclass(frozen=True)

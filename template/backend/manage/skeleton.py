@@ -169,17 +169,22 @@ def _literal_strings(node: ast.expr | None) -> list[str] | None:
     return values
 
 
-def registered(backend: Path) -> list[str]:
-    """The names in src/registry.py's DOMAIN_MODULES."""
-    path = backend / REGISTRY
+def _registry(backend: Path) -> tuple[str, ast.expr, list[str]]:
+    """src/registry.py's text, its DOMAIN_MODULES node and the names in it."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        text = (backend / REGISTRY).read_text(encoding="utf-8")
+        node = _assigned(ast.parse(text), "DOMAIN_MODULES")
     except (OSError, SyntaxError) as error:
         raise ModuleError(f"{REGISTRY} cannot be read: {error}") from None
-    names = _literal_strings(_assigned(tree, "DOMAIN_MODULES"))
-    if names is None:
+    names = _literal_strings(node)
+    if node is None or names is None:
         raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
-    return names
+    return text, node, names
+
+
+def registered(backend: Path) -> list[str]:
+    """The names in src/registry.py's DOMAIN_MODULES."""
+    return _registry(backend)[2]
 
 
 def registry_with(backend: Path, name: str) -> str:
@@ -188,13 +193,10 @@ def registry_with(backend: Path, name: str) -> str:
     Only the tuple changes (laid out as ruff formats it); the result is parsed back
     and compared, so an unexpected layout is refused instead of being corrupted.
     """
-    path = backend / REGISTRY
-    text = path.read_text(encoding="utf-8")
-    before = registered(backend)
+    text, node, before = _registry(backend)
     if name in before:
         raise ModuleError(f"{show(name)} is listed in {REGISTRY} already: remove it first")
-    node = _assigned(ast.parse(text), "DOMAIN_MODULES")
-    if node is None or node.end_lineno is None or node.end_col_offset is None:
+    if node.end_lineno is None or node.end_col_offset is None:  # set on every parsed node
         raise ModuleError(f"{REGISTRY}: DOMAIN_MODULES must be a tuple of module-name strings")
     # ast counts columns in UTF-8 bytes: slice the encoded text.
     lines = text.encode("utf-8").splitlines(keepends=True)
@@ -210,16 +212,13 @@ def registry_with(backend: Path, name: str) -> str:
     else:
         value = "(\n" + "".join(f'    "{item}",\n' for item in names) + ")"
     updated = (source[:start] + value.encode("utf-8") + source[end:]).decode("utf-8")
-    if registered_in(updated) != [*before, name]:
+    try:
+        after = _literal_strings(_assigned(ast.parse(updated), "DOMAIN_MODULES"))
+    except SyntaxError:
+        after = None
+    if after != [*before, name]:
         raise ModuleError(f"{REGISTRY}: unexpected DOMAIN_MODULES; add {show(name)} by hand")
     return updated
-
-
-def registered_in(text: str) -> list[str] | None:
-    try:
-        return _literal_strings(_assigned(ast.parse(text), "DOMAIN_MODULES"))
-    except SyntaxError:
-        return None
 
 
 def migration_head(backend: Path) -> str | None:
@@ -288,16 +287,17 @@ def write(backend: Path, files: dict[Path, str]) -> None:
         for relative, text in files.items():
             (stage / relative).parent.mkdir(parents=True, exist_ok=True)
             (stage / relative).write_text(text, encoding="utf-8", newline="\n")
+        # The new package directories (src/<name>, tests/<name>) move whole; the
+        # other files (the registry, the migration) one by one.
+        packages = {Path(*r.parts[:2]) for r in files if r.parts[0] in ("src", "tests")}
+        packages = {package for package in packages if package not in files}
+        singles = [r for r in files if not any(r.is_relative_to(p) for p in packages)]
         try:
-            # New directories move whole; single files (registry, migration) one by one.
-            tops = {Path(*relative.parts[:2]) for relative in files if len(relative.parts) > 2}
-            singles = [relative for relative in files if len(relative.parts) <= 2]
-            for top in sorted(tops):
-                if top.parts[0] in ("src", "tests"):
-                    (backend / top).parent.mkdir(parents=True, exist_ok=True)
-                    (stage / top).rename(backend / top)
-                    moved.append((backend / top, None))
-            for relative in [r for r in files if r.parts[0] == "alembic"] + singles:
+            for package in sorted(packages):
+                (backend / package).parent.mkdir(parents=True, exist_ok=True)
+                (stage / package).rename(backend / package)
+                moved.append((backend / package, None))
+            for relative in singles:
                 target = backend / relative
                 backup = None
                 if target.exists():
