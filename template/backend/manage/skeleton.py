@@ -34,8 +34,14 @@ REGISTRY = Path("src/registry.py")
 VERSIONS = Path("alembic/versions")
 # Names the generated code already uses: a variable or class named like the module's
 # row would shadow them, so those get a suffix.
-TAKEN_VARIABLES = {"data", "item", "limit", "offset", "router", "rows", "service", "session"}
-TAKEN_CLASSES = {"Base", "CustomModel", "Field", "Mapped", "Query", "Row", "TimestampMixin"}
+TAKEN_VARIABLES = {
+    *("data", "db", "fields", "item", "limit", "offset", "result", "router", "row", "rows"),
+    *("sa", "service", "session", "status"),
+}
+TAKEN_CLASSES = {
+    *("Annotated", "APIRouter", "Base", "CustomModel", "Depends", "Field", "Mapped", "Path"),
+    *("Query", "Row", "TimestampMixin", "TypeAdapter"),
+}
 
 
 def show(name: str) -> str:

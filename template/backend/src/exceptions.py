@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from src.schemas import CustomModel
@@ -34,6 +36,7 @@ class AppError(Exception):
     status_code: ClassVar[int] = status.HTTP_500_INTERNAL_SERVER_ERROR
     code: ClassVar[str] = "internal_error"
     message: ClassVar[str] = "Internal server error."
+    headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, message: str | None = None) -> None:
         self.detail = message or self.message
@@ -52,10 +55,22 @@ class ValidationFailedError(AppError):
     message = "The request is invalid."
 
 
+class ConflictError(AppError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    message = "The request conflicts with data already stored."
+
+
 class ServiceUnavailableError(AppError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"
     message = "A required service is unavailable."
+    headers = {"Retry-After": "1"}
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    message = "The database is not reachable or too busy; try again shortly."
 
 
 class ExternalServiceError(AppError):
@@ -96,10 +111,32 @@ def _json(error: ErrorResponse, status_code: int) -> Response:
     return Response(error.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+def _caused_by(error: AppError, cause: Exception) -> AppError:
+    error.__cause__ = cause
+    return error
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def handle_app_error(_: Request, exc: AppError) -> Response:
-        return _json(ErrorResponse(code=exc.code, message=exc.detail), exc.status_code)
+        response = _json(ErrorResponse(code=exc.code, message=exc.detail), exc.status_code)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(DBAPIError)
+    async def handle_database_error(request: Request, exc: DBAPIError) -> Response:
+        # A unique or foreign-key violation is the client's conflict; a database that is
+        # down, restarting or locked past busy_timeout is temporary. Anything else is a bug.
+        if isinstance(exc, IntegrityError):
+            return await handle_app_error(request, _caused_by(ConflictError(), exc))
+        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+            return await handle_app_error(request, _caused_by(DatabaseUnavailableError(), exc))
+        raise exc  # a 500, logged with its traceback
+
+    @app.exception_handler(PoolTimeoutError)
+    async def handle_pool_timeout(request: Request, exc: PoolTimeoutError) -> Response:
+        # Every pooled connection stayed busy for pool_timeout (30 s): overloaded.
+        return await handle_app_error(request, _caused_by(DatabaseUnavailableError(), exc))
 
     @app.exception_handler(RequestValidationError)
     async def handle_validation_error(_: Request, exc: RequestValidationError) -> Response:

@@ -2,6 +2,9 @@
 
 from pydantic import BaseModel, ConfigDict
 
+# Text without NUL characters: PostgreSQL cannot store them, so both databases refuse them.
+TEXT_PATTERN = r"^[^\x00]*$"
+
 
 class CustomModel(BaseModel):
     model_config = ConfigDict(

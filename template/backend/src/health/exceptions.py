@@ -1,6 +1,0 @@
-from src.exceptions import ServiceUnavailableError
-
-
-class DatabaseUnavailableError(ServiceUnavailableError):
-    code = "database_unavailable"
-    message = "The database is not reachable."
