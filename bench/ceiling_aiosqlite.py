@@ -8,6 +8,7 @@ the inputs, one connection opened in the lifespan, one call to its thread per re
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import aiosqlite
@@ -17,16 +18,23 @@ from pydantic import BaseModel, ConfigDict, Field
 KEYS = ("id", "name", "description", "created_at", "updated_at")
 PAGE = "SELECT id, name, description, created_at, updated_at FROM post ORDER BY id LIMIT ? OFFSET ?"
 CREATE = (
-    "INSERT INTO post (name, description) VALUES (?, ?)"
+    "INSERT INTO post (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)"
     " RETURNING id, name, description, created_at, updated_at"
 )
 # An absent field (None) keeps its value.
 UPDATE = (
     "UPDATE post SET name = COALESCE(?, name), description = COALESCE(?, description),"
-    " updated_at = CURRENT_TIMESTAMP WHERE id = ?"
+    " updated_at = ? WHERE id = ?"
     " RETURNING id, name, description, created_at, updated_at"
 )
 MAX_INTEGER = 2_147_483_647
+
+
+def now() -> str:
+    # UTC to the microsecond, as the rendered app stores it. (CURRENT_TIMESTAMP has whole
+    # seconds: a PATCH repeated within one changes no byte, and SQLite then wrote nothing,
+    # no fsync: 0.01 ms against 5 ms here.)
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @asynccontextmanager
@@ -71,7 +79,8 @@ async def list_posts(
 
 @app.post("/posts", status_code=201)
 async def create_post(request: Request, data: PostCreate) -> dict[str, Any]:
-    rows = await request.state.db.execute_fetchall(CREATE, (data.name, data.description))
+    at = now()
+    rows = await request.state.db.execute_fetchall(CREATE, (data.name, data.description, at, at))
     return dict(zip(KEYS, rows[0], strict=True))
 
 
@@ -79,7 +88,9 @@ async def create_post(request: Request, data: PostCreate) -> dict[str, Any]:
 async def update_post(
     request: Request, post_id: Annotated[int, Path(ge=1, le=MAX_INTEGER)], data: PostUpdate
 ) -> dict[str, Any]:
-    rows = await request.state.db.execute_fetchall(UPDATE, (data.name, data.description, post_id))
+    rows = await request.state.db.execute_fetchall(
+        UPDATE, (data.name, data.description, now(), post_id)
+    )
     if not rows:
         raise HTTPException(404, "Post not found")
     return dict(zip(KEYS, rows[0], strict=True))

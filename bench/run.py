@@ -321,6 +321,16 @@ def seed(base: str, rows: int = 50) -> None:
         get(base + "/posts", json.dumps({"name": f"Post {n}", "description": text}).encode())
 
 
+def same_rows(*servers: Server) -> None:
+    """Every app lists the same 50 rows (ids and names) before any figure is taken."""
+    pages = []
+    for server in servers:
+        with urllib.request.urlopen(server.base + "/posts", timeout=30) as response:  # noqa: S310
+            pages.append([(row["id"], row["name"]) for row in json.load(response)])
+    if len(pages[0]) != 50 or any(page != pages[0] for page in pages):
+        sys.exit(f"error: the apps do not list the same 50 rows: {pages}")
+
+
 Run = tuple[Server, str, Path | None]  # server, path, wrk script
 
 
@@ -446,6 +456,7 @@ def run_sqlite(
         serve("ceiling", ceiling_command, backend, BENCH_SQLITE_PATH=str(database_file)) as ceiling,
     ):
         seed(rendered.base)
+        same_rows(rendered, ceiling)
         post = post_script(backend / ".bench-post.lua", {"name": "Bench", "description": "text"})
         patch = patch_script(backend / ".bench-patch.lua", {"name": "Patched"}, ids=50)
         # The CPU work: word statistics of a 100 kB text, sent with every request.
@@ -547,6 +558,7 @@ def run_postgresql(
         serve("rendered", apps["rendered"][0], backend, **apps["rendered"][1]) as rendered,
         serve("ceiling", apps["ceiling"][0], backend, **apps["ceiling"][1]) as ceiling,
     ):
+        same_rows(rendered, ceiling)
         post = post_script(backend / ".bench-post.lua", {"name": "Bench", "description": "text"})
         patch = patch_script(backend / ".bench-patch.lua", {"name": "Patched"}, ids=50)
         runs = posts_runs(rendered, ceiling, post, patch)
