@@ -383,7 +383,7 @@ def main(
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     figures: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        "python": platform.python_version(),
+        "load": {"seconds": seconds, "clients": clients, "rounds": ROUNDS},
     }
     copier = ("uv", "run", "--project", ROOT, "copier", "copy", "--defaults", "--vcs-ref", "HEAD")
     database = f"bench_{os.getpid()}"  # the PostgreSQL database of this run
@@ -399,6 +399,12 @@ def main(
         # The dev group brings asgi-lifespan, for the in-process count of SQLite trips.
         check("uv", "sync", "--frozen", "--quiet", cwd=sqlite)
         check("uv", "sync", "--frozen", "--no-dev", "--quiet", cwd=postgres)
+        figures["python"] = check(  # the servers' Python, not this script's
+            sqlite / ".venv" / "bin" / "python",
+            "-c",
+            "import sys; print(sys.version.split()[0])",
+            cwd=sqlite,
+        ).strip()
         for name in ("minimal_app.py", "ceiling_aiosqlite.py", "sqlite_trips.py"):
             shutil.copy(BENCH / name, sqlite / name)
         for name in ("ceiling_asyncpg.py", "pg_admin.py"):
@@ -730,10 +736,12 @@ def print_table(f: dict[str, Any]) -> None:
     ]
     if failed:
         print("\nNon-2xx answers or timeouts (all rounds): " + ", ".join(failed))
+    load = f["load"]
     print(
-        f"\nCeilings: bench/ceiling_aiosqlite.py, bench/ceiling_asyncpg.py (pool of "
-        f"{f['postgresql']['pool_size']}). {f['machine']}, Python {f['python']}; "
-        f"run took {f['run_s']:.0f} s."
+        f"\nCeilings: bench/ceiling_aiosqlite.py (one connection), bench/ceiling_asyncpg.py "
+        f"(pool of {f['postgresql']['pool_size']}, as the rendered app). Load runs: "
+        f"{load['seconds']} s, {load['clients']} clients, median of {load['rounds']} rounds "
+        f"in alternation.\n{f['machine']}, Python {f['python']}; run took {f['run_s']:.0f} s."
     )
 
 
