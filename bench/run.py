@@ -675,6 +675,14 @@ def print_table(f: dict[str, Any]) -> None:
             met(health, 0.9),
         ),
         (
+            "   /health CPU us/request",
+            f"{f['health_rendered']['cpu_us']:.0f}",
+            f"{f['health_minimal']['cpu_us']:.0f}",
+            shown(ratio(f["health_rendered"]["cpu_us"], f["health_minimal"]["cpu_us"])),
+            "",
+            "",
+        ),
+        (
             "/health p99 ms, 50 clients on SDK route",
             f"{f['loop_sdk_rendered']['p99_ms']:.1f}",
             f"{f['loop_sdk_wrong']['p99_ms']:.1f} (async+blocking)",
