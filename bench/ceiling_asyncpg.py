@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 

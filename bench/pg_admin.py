@@ -17,9 +17,10 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres:postgres@127.0.0.1:5432")
 
@@ -55,7 +56,7 @@ async def count(database: str, base: str, requests: int) -> dict[str, Any]:
         await admin.fetchval("SELECT pg_read_file($1, 0, 1)", path)
     except asyncpg.PostgresError as exc:
         return {"error": f"the statement log cannot be read: {exc}"}
-    kinds = {
+    kinds: dict[str, Callable[[int], None]] = {
         "list": lambda n: call(base, "GET", "/posts", None),
         "post": lambda n: call(base, "POST", "/posts", {"name": f"Logged {n}"}),
         "patch": lambda n: call(base, "PATCH", f"/posts/{n % 50 + 1}", {"name": "Logged"}),

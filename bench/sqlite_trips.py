@@ -11,6 +11,7 @@ those calls while REQUESTS list, POST and PATCH requests go through the app in p
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from importlib import import_module
 from typing import Any
 
@@ -19,7 +20,7 @@ import httpx2
 from asgi_lifespan import LifespanManager
 
 trips = 0
-_execute = aiosqlite.Connection._execute
+_execute: Any = aiosqlite.Connection._execute  # untyped in aiosqlite
 
 
 async def _counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -34,7 +35,7 @@ aiosqlite.Connection._execute = _counted  # type: ignore[method-assign]
 async def main(target: str, requests: int) -> dict[str, float]:
     module, name = target.split(":")
     app = getattr(import_module(module), name)
-    calls = {
+    calls: dict[str, Callable[[httpx2.AsyncClient, int], Awaitable[httpx2.Response]]] = {
         "list": lambda client, _: client.get("/posts"),
         "post": lambda client, n: client.post("/posts", json={"name": f"Trip {n}"}),
         "patch": lambda client, n: client.patch(f"/posts/{n % 50 + 1}", json={"name": "Tripped"}),
