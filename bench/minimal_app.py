@@ -1,9 +1,9 @@
 """The hand-written baseline: one file, the same work as the rendered backend.
 
 Run from the rendered project's backend/ (same venv, same FastAPI, same database
-file). It also carries the two wrong patterns the benchmark compares against:
-the old `JSONResponse(jsonable_encoder(...))` style, and blocking or CPU work
-done inline in `async def`.
+file): the reference for /health, cold start and memory. It also carries the wrong
+patterns the event-loop figures compare against: blocking or CPU work done inline in
+`async def`. (The posts routes are measured against bench/ceiling_*.py.)
 """
 
 import os
@@ -12,8 +12,6 @@ from typing import Annotated, Any
 
 import httpx2
 from fastapi import FastAPI, Query
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -63,14 +61,6 @@ async def health() -> dict[str, str]:
 async def list_posts(limit: Limit = 50, offset: Offset = 0) -> list[PostOut]:
     rows = await page_of_posts(limit, offset)
     return [PostOut.model_validate(row, from_attributes=True) for row in rows]
-
-
-@app.get("/posts-jsonable")
-async def list_posts_old_style(limit: Limit = 50, offset: Offset = 0) -> JSONResponse:
-    rows = await page_of_posts(limit, offset)
-    return JSONResponse(
-        jsonable_encoder([PostOut.model_validate(r, from_attributes=True) for r in rows])
-    )
 
 
 @app.get("/exchange-rates-wrong/{currency}")
