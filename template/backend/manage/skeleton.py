@@ -141,8 +141,8 @@ def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
     test_module = env.get_template("tests/test_module.py.j2").render(context)
     files[tests / f"test_{names.module}.py"] = test_module
     if crud:  # the real server under concurrent writes: routes to write through
-        template = env.get_template("tests/test_concurrent_writes.py.j2")
-        files[tests / "test_concurrent_writes.py"] = template.render(context)
+        writes = env.get_template("tests/test_concurrent_writes.py.j2").render(context)
+        files[tests / "test_concurrent_writes.py"] = writes
     return files
 
 
