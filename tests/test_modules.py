@@ -49,6 +49,7 @@ def test_copy_task_created_and_registered_each_module(project: Project) -> None:
         for part in ("exceptions", "constants", "config"):
             assert (backend / "src" / module / f"{part}.py").is_file()
         assert (backend / "tests" / module / f"test_{module}.py").is_file()
+        assert (backend / "tests" / module / "test_concurrent_writes.py").is_file()
     registry = (backend / "src" / "registry.py").read_text("utf-8")
     assert '    "posts",\n    "orders",\n    "user_profiles",\n)' in registry
     # One migration per table, chained in the order of the answer.
@@ -82,6 +83,7 @@ def test_new_module_says_what_it_made(invoices: tuple[Project, str]) -> None:
     project, output = invoices
     assert "src/invoices/router.py" in output
     assert "tests/invoices/test_invoices.py" in output
+    assert "tests/invoices/test_concurrent_writes.py" in output
     assert re.search(r"alembic/versions/\S+_create_invoice_table\.py", output)
     assert '    "invoices",\n)' in (project.backend / "src" / "registry.py").read_text("utf-8")
 

@@ -57,11 +57,16 @@ def test_lint_format_and_types(project: Project) -> None:
 
 
 def test_rendered_suite_passes(project: Project) -> None:
-    output = project.check("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider")
+    output = project.check("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "-rA")
     summary = output.strip().splitlines()[-1]
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 30, summary
     assert not re.search(r"skipped|xfail|error", summary), summary
+    # The fuzzer ran on every answer set, and each module's concurrent writes on a real server.
+    ran = set(re.findall(r"^PASSED (tests/\S+?)::", output, re.MULTILINE))
+    assert "tests/test_api_fuzz.py" in ran, output
+    for module in project.answers["modules"]:
+        assert f"tests/{module}/test_concurrent_writes.py" in ran, output
     if project.answers["database"] == "postgresql":  # it ran on its own database, now dropped
         prefix = project.env["DATABASE_URL"].rsplit("/", 1)[1]
         databases = psql("SELECT datname FROM pg_database").split()

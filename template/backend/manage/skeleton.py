@@ -146,6 +146,9 @@ def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
     files[tests / "__init__.py"] = env.get_template("tests/__init__.py.j2").render(context)
     test_module = env.get_template("tests/test_module.py.j2").render(context)
     files[tests / f"test_{names.module}.py"] = test_module
+    if crud:  # the real server under concurrent writes: routes to write through
+        writes = env.get_template("tests/test_concurrent_writes.py.j2").render(context)
+        files[tests / "test_concurrent_writes.py"] = writes
     return files
 
 
