@@ -141,7 +141,7 @@ def comments(url: str) -> int:
 
 
 def alembic(project: Project, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(**project.env, DATABASE_URL=url)
+    env = clean_env(**{**project.env, "DATABASE_URL": url})
     return project.run("uv", "run", "--frozen", "alembic", *args, env=env)
 
 
