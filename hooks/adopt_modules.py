@@ -1,67 +1,78 @@
-"""Migration to 0.3.0: the domain modules of a project become its own code.
+"""Update migration: nothing the update deleted from the project's own code stays deleted.
 
-Up to 0.2.0 the template shipped the example `posts` module as template files
-(backend/src/posts/, backend/tests/posts/ and its migration). From 0.3.0 the copy
-task creates domain modules and the template never ships them, so `copier update`
-deletes those files from the project, edited or not. This script runs after the
-merge (copier `_migrations`, stage "after"; HEAD is still the project as it was),
-on copier's own interpreter: it puts back, byte for byte, every file HEAD had in
-those modules and in backend/alembic/versions/ that the update removed, then lists
-the modules in backend/src/registry.py with the project's own renderer
-(`python -m manage.skeleton --register`), which the app now reads.
+Domain modules (backend/src/<module>/, backend/tests/<module>/) and migrations
+(backend/alembic/versions/) are the project's own code. Copier deletes any file that
+the old template version rendered and the new one does not, edited or not: up to
+0.2.0 the template shipped the `posts` module as template files, so an update from
+then deletes it, and a module a future version stops shipping would go the same way.
+
+Runs on every update (copier `_migrations`, stage "after", unversioned), so it cannot
+depend on the versions copier computes from tags (an untagged template repository
+has none). It decides from the project alone: HEAD is the project before the update,
+the working tree is the project after the merge. For every folder HEAD had under
+backend/src/ that the new template does not ship, and for backend/alembic/versions/
+(the template ships no migration), it writes back, byte for byte, each file of HEAD
+that is missing now, and lists the modules it put back in backend/src/registry.py
+with the project's own renderer (`python -m manage.skeleton --register`). Nothing
+missing: nothing done, so running it again changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from project import at_head, dirs_at_head, files_at_head, say
 
-def say(message: str) -> None:
-    print(f"  {message}", flush=True)
-
-
-def git(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], capture_output=True, check=False)
+BACKEND = Path("backend")
+JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
 
 
-def restore(paths: list[str]) -> list[str]:
-    """Write back the files of HEAD under `paths` that are missing; return them."""
-    listed = git("ls-tree", "-r", "--name-only", "-z", "HEAD", "--", *paths)
+def shipped(template: Path, subdirectory: str) -> set[str]:
+    """The folders the new template renders under backend/src/, whatever the answers
+    (`{% if include_sdk_example %}exchange_rates{% endif %}` counts as exchange_rates)."""
+    source = template / subdirectory / BACKEND / "src"
+    return {JINJA.sub("", path.name) for path in source.iterdir() if path.is_dir()}
+
+
+def restore(*paths: Path) -> list[Path]:
+    """Write back the files of HEAD under `paths` that are missing now; return them."""
     restored = []
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        target = Path(name)
-        if target.exists() or target.is_symlink():
+    for path in files_at_head(*paths):
+        if path.exists() or path.is_symlink():
             continue
-        content = git("show", f"HEAD:{name}")
-        if content.returncode != 0:
+        content = at_head(path)
+        if content is None:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.stdout)
-        restored.append(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        restored.append(path)
     return restored
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--module", action="append", default=[], help="a module to keep")
+    parser.add_argument("--template", required=True, type=Path, help="the new template")
+    parser.add_argument("--subdirectory", default="template", help="copier's _subdirectory")
     args = parser.parse_args()
-    for module in args.module:
-        restored = restore([f"backend/src/{module}", f"backend/tests/{module}"])
+    owned = sorted(dirs_at_head(BACKEND / "src") - shipped(args.template, args.subdirectory))
+    adopted = []
+    for module in owned:
+        restored = restore(BACKEND / "src" / module, BACKEND / "tests" / module)
         if restored:
             say(f"kept your module {module}: put back {len(restored)} files the template dropped")
-    migrations = restore(["backend/alembic/versions"])
-    for name in migrations:
-        say(f"kept your migration {name}")
-    backend = Path("backend")
-    present = [module for module in args.module if (backend / "src" / module / "router.py").is_file()]
+            adopted.append(module)
+    for path in restore(BACKEND / "alembic" / "versions"):
+        say(f"kept your migration {path.as_posix()}")
+    present = [module for module in adopted if (BACKEND / "src" / module / "router.py").is_file()]
     if not present:
         return
     result = subprocess.run(
         [sys.executable, "-m", "manage.skeleton", "--register", *present],
-        cwd=backend,
+        cwd=BACKEND,
         capture_output=True,
         text=True,
         check=False,

@@ -3,12 +3,16 @@
 Runs after `copier update` has merged (copier `_migrations`, stage "after") on
 copier's own interpreter, so it uses the standard library and git only. The
 working directory is the project; HEAD is the project as it was before the update.
+It runs on every update (unversioned: an untagged template repository gives copier
+no versions to compare) and acts only when the move happened in this update: HEAD
+had the old path and the merged tree no longer has it. Otherwise it does nothing.
 
 Copier alone deletes a file that the new template version no longer has, even
 when the user edited it, and renders the new path from scratch. This script
 3-way merges the user's version (HEAD:OLD) into the new file, with the file as
-the old template version shipped it (read from the template's git history) as
-the base, exactly like copier merges a file that did not move:
+the old template version shipped it (read from the template's git history at the
+`_commit` of the answers file HEAD had) as the base, exactly like copier merges
+a file that did not move:
 
 - the user did not edit the file: nothing to do;
 - edits merge cleanly: the new file holds the template's changes and the user's;
@@ -27,27 +31,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
+from project import at_head, git, old_template_commit, say, template_file
+
 LABELS = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
-
-
-def say(message: str) -> None:
-    print(f"  {message}", flush=True)
-
-
-def git(
-    *args: str, cwd: Path | str = ".", stdin: bytes = b""
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
-
-
-def show(spec: str, cwd: Path | str = ".") -> bytes | None:
-    """A file as git has it (`REF:PATH`), byte for byte; None when there is no such file."""
-    result = git("show", spec, cwd=cwd)
-    return result.stdout if result.returncode == 0 else None
 
 
 def blob(path: Path, content: bytes) -> str:
@@ -98,28 +87,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--template", required=True, help="the template's git checkout")
     parser.add_argument("--subdirectory", default="template", help="copier's _subdirectory")
-    parser.add_argument("--from", dest="ref", required=True, help="template commit updated from")
+    parser.add_argument(
+        "--from",
+        dest="ref",
+        help="template commit updated from (default: the _commit of the answers file in HEAD)",
+    )
     parser.add_argument("--old", required=True, type=Path, help="old path in the project")
     parser.add_argument("--new", required=True, type=Path, help="new path in the project")
     parser.add_argument("--module", help="OLD:NEW dotted module names to rename in imports")
     args = parser.parse_args()
     old, new = args.old, args.new
 
-    user = show(f"HEAD:./{old.as_posix()}")  # HEAD: the project before the update
-    if user is None:
-        say(f"{old} was not in the project: nothing to carry over")
+    user = at_head(old)  # HEAD: the project before the update
+    if user is None or old.exists():
+        return  # not moved by this update: nothing to do
+    ref = args.ref or old_template_commit()
+    base = template_file(args.template, ref, f"{args.subdirectory}/{old.as_posix()}")
+    if base == user:
+        say(f"{old} had no edits of yours: the template's {new} replaces it")
+    elif reason := obstacle(base, new):
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(user)
+        say(f"{old} kept: {reason}; merge your edits into {new} by hand")
+        return
     else:
-        base = show(f"{args.ref}:{args.subdirectory}/{old.as_posix()}", cwd=args.template)
-        if base == user:
-            say(f"{old} had no edits of yours: the template's {new} replaces it")
-        elif reason := obstacle(base, new):
-            old.parent.mkdir(parents=True, exist_ok=True)
-            old.write_bytes(user)
-            say(f"{old} kept: {reason}; merge your edits into {new} by hand")
-            return
-        else:
-            merge(old, new, user, base)
-        old.unlink(missing_ok=True)
+        merge(old, new, user, base)
     if args.module:
         old_module, new_module = args.module.split(":")
         rename_module(Path(old.parts[0]), old_module, new_module)
@@ -129,7 +121,7 @@ def obstacle(base: bytes | None, new: Path) -> str:
     """Why the user's edits cannot be merged into the new file, if they cannot."""
     if base is None:
         return "the template version it came from is unknown"
-    if show(f"HEAD:./{new.as_posix()}") is not None:
+    if at_head(new) is not None:
         return f"{new} was already a file of yours (copier merged the template's into it)"
     if not new.is_file():
         return f"the template no longer has {new}"

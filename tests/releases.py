@@ -1,12 +1,17 @@
-"""Tagged versions of this template in a throwaway git repository, and the project
-steps of the update tests (render, edit like a user, commit, update, look for leftovers).
+"""Versions of this template in a throwaway git repository, and the project steps of
+the update tests (render, edit like a user, commit, update, look for leftovers).
 
-The newest version is the working tree, tagged with the top version of CHANGELOG.md.
+One commit per version. Tagged (`0.1.0`, ... no `v`) like a release, or untagged
+like the published repository, which has no tags: copier then records a commit
+hash as `_commit` and gives every version `0.0.0.postN.dev0+<hash>`, so nothing may
+depend on versions. `Releases.refs` maps each version to what `--vcs-ref` takes.
+
+The newest version is the working tree, labelled with the top version of CHANGELOG.md.
 The older ones are synthesised from the same tree by scripted edits that undo the
-changes of each version since (0.2.0 = the tree without 0.3.0's; 0.1.0 = without
-0.2.0's either), so the tests keep following the template as it evolves. Each edit
-checks that the text it undoes is there: when a later change touches it, the
-fixture fails loudly instead of building two identical versions.
+changes of each version since (0.3.0 = the tree without 0.4.0's; 0.2.0 = without
+0.3.0's either; 0.1.0 = without 0.2.0's), so the tests keep following the template
+as it evolves. Each edit checks that the text it undoes is there: when a later
+change touches it, the fixture fails loudly instead of building two identical versions.
 
 Of the old version only the rendered files matter: copier runs the tasks and
 migrations of the version it updates to.
@@ -25,6 +30,7 @@ from tests.conftest import ROOT, Project, clean_env, run
 
 OLD = "0.1.0"
 MIDDLE = "0.2.0"
+PREVIOUS = "0.3.0"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "template-tests@example.com",
@@ -79,6 +85,28 @@ def undo_0_2_0(root: Path) -> None:
     pyproject.write_text(text, encoding="utf-8")
 
 
+STATIC_TYPE, APP_TYPE = "sa.DateTime(timezone=True)", "src.models.UTCDateTime()"
+MIGRATION_IMPORTS = "import sqlalchemy as sa\n\nfrom alembic import op\n"
+
+
+def import_the_app(migration: Path) -> None:
+    """A migration as the skeleton of 0.3.0 and earlier wrote it: importing src.models."""
+    text = migration.read_text("utf-8")
+    assert text.count(STATIC_TYPE) == 2, f"{migration}: expected {STATIC_TYPE} twice"
+    assert MIGRATION_IMPORTS in text, migration
+    text = text.replace(STATIC_TYPE, APP_TYPE).replace(
+        MIGRATION_IMPORTS, "import sqlalchemy as sa\n\nimport src.models\nfrom alembic import op\n"
+    )
+    migration.write_text(text, "utf-8")
+
+
+def undo_0_4_0(root: Path) -> None:
+    """0.4.0 made migrations static (the skeleton's imported src.models) and tested them."""
+    backend = root / "template" / "backend"
+    import_the_app(backend / "manage" / "module_template" / "migration.py.j2")
+    (backend / "tests" / "test_migrations.py.jinja").unlink()
+
+
 def render_posts(destination: Path) -> Path:
     """The posts module as 0.3.0's copy task creates it; returns the rendered backend."""
     result = run(
@@ -100,6 +128,7 @@ def undo_0_3_0(root: Path, rendered: Path) -> None:
         shutil.copytree(rendered / part, backend / part)
     for migration in (rendered / "alembic" / "versions").glob("*.py"):
         shutil.copy2(migration, backend / "alembic" / "versions" / migration.name)
+        import_the_app(backend / "alembic" / "versions" / migration.name)
     registry = backend / "src" / "registry.py"
     assert "DOMAIN_MODULES: tuple[str, ...] = ()\n" in registry.read_text("utf-8")
     shutil.copy2(rendered / "src" / "registry.py", registry)
@@ -109,19 +138,34 @@ def undo_0_3_0(root: Path, rendered: Path) -> None:
 @dataclass(frozen=True)
 class Releases:
     repo: Path
-    old: str
-    new: str
+    refs: dict[str, str]  # version -> the tag, or the commit when untagged
+    tagged: bool
+
+    @property
+    def version(self) -> str:
+        return list(self.refs)[-1]
+
+    @property
+    def old(self) -> str:
+        return self.refs[OLD]
+
+    @property
+    def new(self) -> str:
+        return self.refs[self.version]
 
     def release(self, version: str, edit: Callable[[Path], None]) -> None:
-        """Commit a scripted change on top of the newest version and tag it."""
+        """Commit a scripted change on top of the newest version (and tag it)."""
         edit(self.repo)
         git("add", "--all", cwd=self.repo)
         git("commit", "--quiet", "-m", f"Release {version}", cwd=self.repo)
-        git("tag", version, cwd=self.repo)
+        if self.tagged:
+            git("tag", version, cwd=self.repo)
+        ref = version if self.tagged else git("rev-parse", "HEAD", cwd=self.repo).strip()
+        self.refs[version] = ref
 
     def clone(self, destination: Path) -> "Releases":
         git("clone", "--quiet", str(self.repo), str(destination), cwd=destination.parent)
-        return Releases(destination, self.old, self.new)
+        return Releases(destination, dict(self.refs), self.tagged)
 
 
 def copy_working_tree(destination: Path) -> None:
@@ -132,41 +176,53 @@ def copy_working_tree(destination: Path) -> None:
     shutil.copy2(ROOT / "copier.yml", destination / "copier.yml")
 
 
-def build(destination: Path) -> Releases:
+def build(destination: Path, *, tagged: bool = True) -> Releases:
     destination.mkdir()
     git("init", "--quiet", cwd=destination)
-    releases = Releases(destination, OLD, newest_version())
+    releases = Releases(destination, {}, tagged)
     posts = render_posts(destination.parent / "posts-module")
     undo_0_3 = partial(undo_0_3_0, rendered=posts)
 
-    def release_0_1_0(root: Path) -> None:
-        copy_working_tree(root)
-        undo_0_3(root)
-        undo_0_2_0(root)
+    def release(*undo: Callable[[Path], None]) -> Callable[[Path], None]:
+        def edit(root: Path) -> None:
+            copy_working_tree(root)
+            for step in undo:
+                step(root)
 
-    def release_0_2_0(root: Path) -> None:
-        copy_working_tree(root)
-        undo_0_3(root)
+        return edit
 
-    releases.release(OLD, release_0_1_0)
-    releases.release(MIDDLE, release_0_2_0)
-    releases.release(releases.new, copy_working_tree)
+    releases.release(OLD, release(undo_0_4_0, undo_0_3, undo_0_2_0))
+    releases.release(MIDDLE, release(undo_0_4_0, undo_0_3))
+    releases.release(PREVIOUS, release(undo_0_4_0))
+    releases.release(newest_version(), release())
     return releases
 
 
+def in_repository(path: Path) -> bool:
+    return run("git", "rev-parse", "--is-inside-work-tree", cwd=path).returncode == 0
+
+
 def commit_all(root: Path, message: str) -> str:
-    """Commit everything in a project (initialising its repository if needed); return HEAD."""
-    if not (root / ".git").exists():
+    """Commit everything in a project's repository (initialising one when the project is
+    in none); return HEAD."""
+    if not in_repository(root):
         git("init", "--quiet", cwd=root)
     git("add", "--all", cwd=root)
     git("commit", "--quiet", "--no-verify", "-m", message, cwd=root)
     return git("rev-parse", "HEAD", cwd=root).strip()
 
 
-def render(releases: Releases, version: str, destination: Path, *options: str) -> Project:
-    """`copier copy` of one version; with its tasks unless options say --skip-tasks."""
+def render(
+    releases: Releases,
+    version: str,
+    destination: Path,
+    *options: str,
+    copier: str | Path = "copier",
+) -> Project:
+    """`copier copy` of one version (a ref of `releases.refs`); with its tasks unless options
+    say --skip-tasks. The result is committed, in the repository it is part of, if any."""
     result = run(
-        "copier",
+        copier,
         "copy",
         "--trust",
         "--defaults",
@@ -179,13 +235,15 @@ def render(releases: Releases, version: str, destination: Path, *options: str) -
     )
     assert result.returncode == 0, result.stderr
     project = Project(destination)
-    if not (destination / ".git").exists():
+    if not in_repository(destination) or git("status", "--porcelain", cwd=destination):
         commit_all(destination, "Initial commit from template")
     return project
 
 
-def update(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return run("copier", "update", "--trust", "--defaults", *options, cwd=root)
+def update(
+    root: Path, *options: str, copier: str | Path = "copier"
+) -> subprocess.CompletedProcess[str]:
+    return run(copier, "update", "--trust", "--defaults", *options, cwd=root)
 
 
 def leftovers(root: Path) -> dict[str, list[str]]:
@@ -234,3 +292,24 @@ TITLE = Edit(
     "        title=settings.APP_NAME,\n",
     '        title=f"{settings.APP_NAME} (internal)",\n',
 )
+
+
+def min_copier_version() -> str:
+    match = re.search(
+        r'^_min_copier_version: "([\d.]+)"', (ROOT / "copier.yml").read_text("utf-8"), re.M
+    )
+    assert match, "copier.yml has no _min_copier_version"
+    return match.group(1)
+
+
+def install_copier(directory: Path, version: str | None = None) -> Path:
+    """copier alone (`==version` when given) in a new virtual environment; its executable."""
+    venv = directory / "venv"
+    requirement = f"copier=={version}" if version else "copier"
+    for command in (
+        ["uv", "venv", "--quiet", "--python", "3.11", venv],
+        ["uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python", requirement],
+    ):
+        result = run(*command, cwd=directory)
+        assert result.returncode == 0, result.stderr
+    return venv / "bin" / "copier"

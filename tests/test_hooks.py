@@ -13,22 +13,26 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_env, copier_copy, run
+from tests.releases import install_copier, min_copier_version
 
 pytestmark = pytest.mark.xdist_group("lone-copier")
 
 
 @pytest.fixture(scope="module")
 def lone_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("lone-copier") / "venv"
-    for command in (
-        ["uv", "venv", "--quiet", "--python", "3.11", venv],
-        ["uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python", "copier"],
-    ):
-        result = run(*command, cwd=venv.parent)
-        assert result.returncode == 0, result.stderr
-    freeze = run("uv", "pip", "freeze", "--python", venv / "bin" / "python", cwd=venv.parent)
+    copier = install_copier(tmp_path_factory.mktemp("lone-copier"))
+    freeze = run("uv", "pip", "freeze", "--python", copier.parent / "python", cwd=copier.parent)
     assert not re.search(r"^(typer|pytest|fastapi)==", freeze.stdout, re.MULTILINE)
-    return venv / "bin" / "copier"
+    return copier
+
+
+@pytest.fixture(scope="module")
+def oldest_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The oldest copier copier.yml accepts (_min_copier_version), alone."""
+    copier = install_copier(tmp_path_factory.mktemp("oldest-copier"), min_copier_version())
+    version = run(copier, "--version", cwd=copier.parent).stdout.split()
+    assert version == ["copier", min_copier_version()]
+    return copier
 
 
 def copy(
@@ -45,9 +49,10 @@ def copy(
     )
 
 
-def test_copy_with_uv_and_git(lone_copier: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("copier", ["lone_copier", "oldest_copier"])
+def test_copy_with_uv_and_git(copier: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     destination = tmp_path / "project"
-    result = copy(lone_copier, destination, os.environ["PATH"])
+    result = copy(request.getfixturevalue(copier), destination, os.environ["PATH"])
     assert result.returncode == 0, result.stderr
     assert "locked dependencies in backend/uv.lock" in result.stdout
     assert "initialised git and made the first commit" in result.stdout

@@ -1,26 +1,37 @@
 """`copier update` of a project its user has changed: nothing of theirs is lost.
 
-Projects are rendered from a tagged version, committed, edited like a real user
+Projects are rendered from an old version, committed, edited like a real user
 would, committed again, then updated with the real `copier` command; the
-migrations and tasks of the new version run as they would for a user.
+migrations and tasks of the new version run as they would for a user. The same
+edits go through every scenario a user meets: a template repository without tags
+(as published: copier then sees no versions) or with tags, a project at the root
+of its repository or two folders deep in a monorepo, the newest copier or the
+oldest one copier.yml accepts.
 """
 
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import Project
 from tests.releases import (
+    APP_TYPE,
     CLIENT_DOCSTRING,
+    STATIC_TYPE,
     TITLE,
     Edit,
     Releases,
+    build,
     commit_all,
+    install_copier,
     leftovers,
+    min_copier_version,
     render,
     replace,
     update,
@@ -69,6 +80,9 @@ async def test_title_route_and_slug(client: httpx2.AsyncClient) -> None:
 USER_EDITS = {
     "changed line in main.py": TITLE,
     "new route in posts/router.py": Edit("src/posts/router.py", "", NEW_ROUTE),
+    "note in posts/service.py": Edit(
+        "src/posts/service.py", "", "\n# The nightly export reads list_page: keep its order.\n"
+    ),
     "own module": Edit("src/tags/__init__.py", None, OWN_MODULE),
     "own test": Edit("tests/test_tags.py", None, OWN_TEST),
     "helper in the moved file": Edit("tests/client.py", "", HELPER, moved_to="tests/utils.py"),
@@ -98,33 +112,131 @@ def domain_files(project: Project, *modules: str) -> dict[str, bytes]:
     }
 
 
+def made_static(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with their migrations as 0.4.0's update migration rewrites them."""
+    return {
+        name: content.replace(b"import src.models\n", b"").replace(
+            APP_TYPE.encode(), STATIC_TYPE.encode()
+        )
+        if "/alembic/versions/" in name
+        else content
+        for name, content in files.items()
+    }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    tagged: bool  # the template repository has release tags
+    nested: bool = False  # the project is services/api/ of a monorepo
+    oldest_copier: bool = False  # copier's _min_copier_version instead of the newest
+
+
+SCENARIOS = {
+    "untagged": Scenario(tagged=False),
+    "tagged": Scenario(tagged=True),
+    "nested-in-monorepo": Scenario(tagged=False, nested=True),
+    "oldest-copier": Scenario(tagged=False, oldest_copier=True),
+}
+
+
 @dataclass(frozen=True)
 class Upgrade:
     project: Project
+    releases: Releases
     result: subprocess.CompletedProcess[str]
     env_before: str
     modules_before: dict[str, bytes]  # domain_files() before the update
+    commits: tuple[str, str]  # `_commit` of the answers file before and after the update
     clean: Project  # the new version rendered afresh with the same answers
 
 
-# Session scope: built once per worker even when xdist interleaves other modules.
+def recorded_commit(project: Project) -> str:
+    answers = yaml.safe_load((project.root / ".copier-answers.yml").read_text("utf-8"))
+    return str(answers["_commit"])
+
+
 @pytest.fixture(scope="session")
-def upgraded(releases: Releases, tmp_path_factory: pytest.TempPathFactory) -> Upgrade:
-    tmp = tmp_path_factory.mktemp("upgrade")
-    project = render(releases, releases.old, tmp / "project")  # with tasks: .env, uv.lock, git
-    for edit in USER_EDITS.values():
-        edit.make(project.backend)
-    commit_all(project.root, "User edits")
-    env_before = (project.backend / ".env").read_text("utf-8")
-    modules_before = domain_files(project, "posts")
-    result = update(project.root)
-    # The answers of the old version, whose copy shipped posts instead of creating it.
-    clean = render(releases, releases.new, tmp / "clean", "--skip-tasks", "--data", "modules=[]")
-    return Upgrade(project, result, env_before, modules_before, clean)
+def untagged_releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
+    """The versions of `releases`, as commits without tags, like the published repository."""
+    return build(tmp_path_factory.mktemp("untagged") / "template", tagged=False)
 
 
-@pytest.mark.xdist_group("upgrade")
+# Session scope: built once per worker even when xdist interleaves other modules; each
+# scenario's tests share an xdist group, so each is built once.
+@pytest.fixture(scope="session")
+def upgrades(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Upgrade]:
+    cache: dict[str, Upgrade] = {}
+
+    def upgrade(name: str) -> Upgrade:
+        if name in cache:
+            return cache[name]
+        scenario = SCENARIOS[name]
+        releases: Releases = request.getfixturevalue(
+            "releases" if scenario.tagged else "untagged_releases"
+        )
+        tmp = tmp_path_factory.mktemp(f"upgrade-{name}")
+        copier: str | Path = "copier"
+        if scenario.oldest_copier:
+            copier = install_copier(tmp, min_copier_version())
+        destination = tmp / "project"
+        if scenario.nested:
+            monorepo = tmp / "monorepo"
+            (monorepo / "services").mkdir(parents=True)
+            (monorepo / "README.md").write_text("# Monorepo\n", "utf-8")
+            commit_all(monorepo, "Monorepo")
+            destination = monorepo / "services" / "api"
+        # With tasks: .env, uv.lock, and the first commit (in the monorepo: none, made here).
+        project = render(releases, releases.old, destination, copier=copier)
+        for edit in USER_EDITS.values():
+            edit.make(project.backend)
+        commit_all(project.root, "User edits")
+        env_before = (project.backend / ".env").read_text("utf-8")
+        modules_before = domain_files(project, "posts")
+        before = recorded_commit(project)
+        result = update(project.root, copier=copier)
+        # The answers of the old version, whose copy shipped posts instead of creating it.
+        clean = render(
+            releases, releases.new, tmp / "clean", "--skip-tasks", "--data", "modules=[]"
+        )
+        cache[name] = Upgrade(
+            project,
+            releases,
+            result,
+            env_before,
+            modules_before,
+            (before, recorded_commit(project)),
+            clean,
+        )
+        return cache[name]
+
+    return upgrade
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(name, marks=pytest.mark.xdist_group(f"upgrade-{name}")) for name in SCENARIOS],
+)
 class TestUpgradeOfAnEditedProject:
+    @pytest.fixture
+    def upgraded(self, upgrades: Callable[[str], Upgrade], scenario: str) -> Upgrade:
+        return upgrades(scenario)
+
+    def test_update_crossed_the_versions_as_the_repository_names_them(
+        self, upgraded: Upgrade, scenario: str
+    ) -> None:
+        releases, (before, after) = upgraded.releases, upgraded.commits
+        if SCENARIOS[scenario].tagged:
+            assert (before, after) == (releases.old, releases.new)
+        else:  # a commit hash, and copier versions every commit 0.0.0.postN.dev0+<hash>
+            assert releases.old.startswith(before), before
+            assert releases.new.startswith(after), after
+            assert "No git tags found in template" in upgraded.result.stderr
+        if SCENARIOS[scenario].nested:
+            assert (upgraded.project.root.parents[1] / ".git").is_dir()
+            assert not (upgraded.project.root / ".git").exists()
+
     def test_update_succeeds_and_leaves_nothing_to_resolve(self, upgraded: Upgrade) -> None:
         assert upgraded.result.returncode == 0, upgraded.result.stderr
         assert leftovers(upgraded.project.root) == {"markers": [], "rejects": [], "unmerged": []}
@@ -157,8 +269,13 @@ class TestUpgradeOfAnEditedProject:
         # 0.1.0 shipped src/posts/ (edited by the user): 0.3.0 does not, and copier alone
         # would delete it. Its files, its migration and its registry entry stay as they were.
         assert "src/posts/router.py" in "".join(upgraded.modules_before)
-        assert domain_files(upgraded.project, "posts") == upgraded.modules_before
-        assert "kept your module posts: put back" in upgraded.result.stdout
+        # Its migration, written by the old skeleton, stops importing the app (0.4.0).
+        expected = made_static(upgraded.modules_before)
+        assert expected != upgraded.modules_before
+        assert domain_files(upgraded.project, "posts") == expected
+        output = upgraded.result.stdout
+        assert "kept your module posts: put back 11 files the template dropped" in output
+        assert re.search(r"create_post_table\.py: sa\.DateTime\(timezone=True\) instead", output)
 
     def test_user_owned_files_are_untouched(self, upgraded: Upgrade) -> None:
         backend = upgraded.project.backend
@@ -212,7 +329,7 @@ def test_conflict_keeps_both_sides_and_loses_nothing(releases: Releases, tmp_pat
         edit.make(project.backend)
     commit_all(project.root, "User edits")
     modules = domain_files(project, "posts", "orders")
-    major, minor, patch = map(int, releases.new.split("."))
+    major, minor, patch = map(int, releases.version.split("."))
     releases.release(
         f"{major}.{minor}.{patch + 1}",
         lambda repo: replace(
