@@ -44,7 +44,7 @@ NEW_ROUTE = """
     status_code=status.HTTP_200_OK,
     summary="Title of a post",
     description="Returns only the title of one post.",
-    responses=error_responses(PostNotFoundError, ValidationFailedError),
+    responses=error_responses(PostNotFoundError, *ERRORS),
 )
 async def get_post_title(post: ValidPost) -> str:
     return post.name
