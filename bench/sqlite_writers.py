@@ -41,7 +41,8 @@ def main() -> None:
         check("uv", "sync", "--frozen", "--no-dev", "--quiet", cwd=backend)
         post = post_script(backend / ".post.lua", {"name": "New", "description": "word " * 20})
         patch = patch_script(backend / ".patch.lua", {"description": "changed"}, ids=50)
-        print(f"{'workers':>7} {'clients':>7} {'route':>5} {'writes/s':>9} {'p99 ms':>8} {'non-2xx':>8}")
+        header = ("workers", "clients", "route", "writes/s", "p99 ms", "non-2xx")
+        print(" ".join(f"{cell:>8}" for cell in header))
         for workers in WORKERS:
             database = backend / f"writers-{workers}.db"
             url = f"sqlite+aiosqlite:///{database}"
@@ -63,10 +64,8 @@ def main() -> None:
                 for clients in CLIENTS:
                     for name, script in (("POST", post), ("PATCH", patch)):
                         load = measure(server.base + "/posts", SECONDS, clients, script=script)
-                        print(
-                            f"{workers:>7} {clients:>7} {name:>5} {load.rps:>9.0f} "
-                            f"{load.p99_ms:>8.1f} {load.errors:>8}"
-                        )
+                        row = (workers, clients, name, f"{load.rps:.0f}", f"{load.p99_ms:.1f}")
+                        print(" ".join(f"{cell:>8}" for cell in (*row, load.errors)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

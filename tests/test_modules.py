@@ -8,7 +8,6 @@ change nothing.
 import filecmp
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,14 @@ def snapshot(project: Project) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     destination = tmp_path_factory.mktemp("modules") / "shop"
     data = ["--data", f"modules=[{', '.join(MODULES)}]"]
     result = copier_copy(destination, "--trust", "--defaults", *data, timeout=300)
     assert result.returncode == 0, result.stderr
     project = Project(destination)
     project.check("uv", "sync", "--frozen", "--quiet")
-    yield project
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,8 @@ def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str
     assert re.search(r"^\d+ passed", output.strip().splitlines()[-1]), output
     output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider")
     summary = output.strip().splitlines()[-1]
-    assert re.search(r"\d+ passed", summary) and "failed" not in summary, output
+    assert re.search(r"\d+ passed", summary), output
+    assert "failed" not in summary, output
     # The migration creates exactly the table the models describe.
     project.check(*uv, "alembic", "upgrade", "head")
     assert "No new upgrade operations detected" in project.check(*uv, "alembic", "check")

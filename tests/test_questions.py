@@ -107,7 +107,10 @@ BAD_ANSWERS: list[tuple[dict[str, str], str, str]] = [
         "modules",
         'must be a list of module names like [posts, orders] ([] for none), not "posts"',
     ),
-    *(({"modules": f"[posts, {name}]"}, "modules", line) for name, line in MODULE_NAME_ERRORS.items()),
+    *(
+        ({"modules": f"[posts, {name}]"}, "modules", line)
+        for name, line in MODULE_NAME_ERRORS.items()
+    ),
     ({"modules": "[posts, 7]"}, "modules", f"7 {NOT_A_MODULE_NAME}"),
     ({"modules": "[orders, posts, orders]"}, "modules", '"orders" is listed twice'),
 ]
