@@ -110,7 +110,7 @@ def test_local_serves_docs_and_every_module(project: Project) -> None:
             status, body = request(base + path)
             assert status == 200
             assert created[path] in [row["id"] for row in json.loads(body)]
-        ready = {"status": "ok", "database": "ok"}
+        ready = {"status": "ok", "database": "ok", "process_pool": "ok"}
         if project.answers["task_queue"] == "celery":
             ready["broker"] = "ok"
         status, body = request(base + "/health/ready")
