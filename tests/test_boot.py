@@ -167,19 +167,21 @@ def test_production_refuses_a_large_body_before_reading_it(project: Project) -> 
         connection.close()
         assert (response.status, body["code"]) == (413, "request_too_large")
         assert response.getheader("Content-Type") == "application/json"
-        # Streamed without a length: refused once over the limit (2 MiB).
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
-        connection.putrequest("POST", path)
-        connection.putheader("Content-Type", "application/json")
-        connection.putheader("Transfer-Encoding", "chunked")
-        connection.endheaders()
-        chunk = b"x" * 65536
-        for _ in range(33):  # 64 KiB over the limit
-            connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        connection.send(b"0\r\n\r\n")
-        response = connection.getresponse()
-        assert (response.status, json.loads(response.read())["code"]) == (413, "request_too_large")
-        connection.close()
+        if project.answers["include_cpu_example"]:  # a route that reads its body
+            # Streamed without a length: refused once over the limit (2 MiB).
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+            connection.putrequest("POST", path)
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Transfer-Encoding", "chunked")
+            connection.endheaders()
+            chunk = b"x" * 65536
+            for _ in range(33):  # 64 KiB over the limit
+                connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            connection.send(b"0\r\n\r\n")
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            connection.close()
+            assert (response.status, answer["code"]) == (413, "request_too_large")
         assert time.monotonic() - started < 10
         assert peak_memory_kib(process.pid) - peak < 20 * 1024  # no 40 MB buffer
 
