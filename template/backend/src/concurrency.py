@@ -138,7 +138,8 @@ PROCESS_POOL_ERRORS = (WorkerPoolUnavailableError, CPUJobTimeoutError)
 
 
 async def run_in_process(pool: ProcessPool, func: Callable[..., T], /, *args: Any) -> T:
-    """Run CPU-bound `func(*args)` in a worker process, within `pool.job_timeout` seconds.
+    """Run CPU-bound `func(*args)` in a worker process, within `pool.job_timeout` seconds
+    (counted from submission: the first job of a new pool also starts its process, ~0.4 s).
 
     `func` and its arguments are pickled: use a module-level function and plain data.
     A dead worker (crash, kill -9, os._exit) gives `WorkerPoolUnavailableError` (503) and a
