@@ -40,12 +40,14 @@ class TrustedHostMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in {"http", "websocket"} and not self.allows(
+        if scope["type"] not in {"http", "websocket"} or self.allows(
             Headers(scope=scope).get("host", "")
         ):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # policy violation
+        else:
             await error_response(InvalidHostError())(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 class CORSMiddleware(StarletteCORSMiddleware):
