@@ -4,12 +4,15 @@ Each database answer is booted against a real server: SQLite in the project's
 directory, PostgreSQL in a database created for the module and dropped after it.
 """
 
+import http.client
 import json
 import secrets
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -71,6 +74,15 @@ def test_migrations_match_models_and_revert(project: Project) -> None:
 @contextmanager
 def server(project: Project, *args: str, **env: str) -> Iterator[str]:
     """`fastapi run` on a free loopback port; stopped by PID when the block ends."""
+    with serving(project, *args, **env) as (base, _):
+        yield base
+
+
+@contextmanager
+def serving(
+    project: Project, *args: str, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`server`, giving its process too."""
     port = free_port()
     fastapi = project.backend / ".venv" / "bin" / "fastapi"
     process = subprocess.Popen(
@@ -92,7 +104,7 @@ def server(project: Project, *args: str, **env: str) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         stop(process)
 
@@ -110,7 +122,7 @@ def test_local_serves_docs_and_every_module(project: Project) -> None:
             status, body = request(base + path)
             assert status == 200
             assert created[path] in [row["id"] for row in json.loads(body)]
-        ready = {"status": "ok", "database": "ok"}
+        ready = {"status": "ok", "database": "ok", "process_pool": "ok"}
         if project.answers["task_queue"] == "celery":
             ready["broker"] = "ok"
         status, body = request(base + "/health/ready")
@@ -131,6 +143,83 @@ def test_production_hides_docs_unless_chosen(project: Project) -> None:
     with server(project, **PRODUCTION) as base:
         assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         assert request(base + "/health")[0] == 200
+
+
+def peak_memory_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
+
+
+def test_production_refuses_a_large_body_before_reading_it(project: Project) -> None:
+    with serving(project, **PRODUCTION) as (base, process):
+        address = urlsplit(base)
+        path = "/text-stats" if project.answers["include_cpu_example"] else "/health"
+        peak = peak_memory_kib(process.pid)
+        started = time.monotonic()
+        # Only the headers of a 40 MB body: the answer must come without the body.
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(40 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        connection.close()
+        assert (response.status, body["code"]) == (413, "request_too_large")
+        assert response.getheader("Content-Type") == "application/json"
+        if project.answers["include_cpu_example"]:  # a route that reads its body
+            # Streamed without a length: refused once over the limit (2 MiB).
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+            connection.putrequest("POST", path)
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Transfer-Encoding", "chunked")
+            connection.endheaders()
+            chunk = b"x" * 65536
+            for _ in range(33):  # 64 KiB over the limit
+                connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            connection.send(b"0\r\n\r\n")
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            connection.close()
+            assert (response.status, answer["code"]) == (413, "request_too_large")
+        assert time.monotonic() - started < 10
+        assert peak_memory_kib(process.pid) - peak < 20 * 1024  # no 40 MB buffer
+
+
+def test_a_comma_separated_host_list_is_accepted(project: Project) -> None:
+    with server(project, **PRODUCTION, ALLOWED_HOSTS="api.example.com, 127.0.0.1") as base:
+        address = urlsplit(base)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        for host, status in [("api.example.com", 200), ("localhost", 400)]:
+            connection.request("GET", "/health", headers={"Host": host})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == status, host
+        connection.close()
+
+
+BAD_VALUES = [
+    ("ALLOWED_HOSTS", '["api.example.com"', "ALLOWED_HOSTS: "),
+    ("DOCS_ENVIRONMENTS", "staging,moon", "DOCS_ENVIRONMENTS: "),
+    ("MAX_REQUEST_BODY_BYTES", "lots", "MAX_REQUEST_BODY_BYTES: "),
+    ("EXCHANGE_RATES_API_URL", "not a url", "EXCHANGE_RATES_API_URL: "),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "line"), BAD_VALUES, ids=[n for n, *_ in BAD_VALUES])
+def test_a_bad_value_is_refused_in_one_line(rendered, name: str, value: str, line: str) -> None:
+    project = rendered("defaults")
+    result = project.run(
+        project.backend / ".venv" / "bin" / "fastapi",
+        "run",
+        "--port",
+        str(free_port()),
+        env=clean_env(**{**PRODUCTION, name: value}),
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith(line), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -195,8 +284,17 @@ def test_worker_runs_jobs_queued_over_http(project: Project) -> None:
 
 
 @pytest.mark.parametrize("project", CELERY_SETS, indirect=True)
-def test_readiness_reports_an_unreachable_broker(project: Project) -> None:
+def test_an_unreachable_broker_is_503_at_once(project: Project) -> None:
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    with server(project, ENVIRONMENT="local", CELERY_BROKER_URL=dead) as base:
-        status, body = request(base + "/health/ready")
-        assert (status, json.loads(body)["code"]) == (503, "broker_unavailable")
+    env = {"CELERY_BROKER_URL": dead, "CELERY_RESULT_BACKEND": dead}
+    with server(project, ENVIRONMENT="local", **env) as base:
+        for path, body in [
+            ("/health/ready", None),
+            ("/jobs/00000000-0000-4000-8000-000000000000", None),
+            ("/jobs/primes", {"limit": 100}),
+            ("/jobs/primes", {"limit": 100}),  # the second publish is as quick
+        ]:
+            started = time.monotonic()
+            status, answer = request(base + path, "POST" if body else "GET", body)
+            assert (status, json.loads(answer)["code"]) == (503, "broker_unavailable"), path
+            assert time.monotonic() - started < 2, path

@@ -4,23 +4,29 @@
 - A blocking SDK: `await run_sync(client.method, arg, budget=...)` with the
   client's own `ThreadBudget`, so one slow vendor cannot take all the threads
   that `def` routes and sync dependencies share, and a hung call ends in a 504.
-- CPU-bound work: `await run_in_process(pool, func, arg)` on the process pool
+- CPU-bound work: `await run_in_process(pool, func, arg)` on the `ProcessPool`
   owned by the lifespan; threads do not help there because of the GIL.
 """
 
 import asyncio
 import contextlib
 import math
+import multiprocessing
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 
-from src.exceptions import ExternalServiceTimeoutError
+from src.exceptions import (
+    CPUJobTimeoutError,
+    ExternalServiceTimeoutError,
+    WorkerPoolUnavailableError,
+)
 
 T = TypeVar("T")
 
@@ -42,7 +48,8 @@ async def run_sync(func: Callable[..., T], /, *args: Any, budget: ThreadBudget) 
 
     Waiting for a free slot counts toward the deadline. On timeout the caller gets
     `ExternalServiceTimeoutError` at once; the thread cannot be killed, so it keeps its
-    slot until the call really returns (give the SDK its own timeout too).
+    slot until the call really returns: give the SDK its own total deadline, shorter than
+    `budget.timeout`. Errors of `func`, its own TimeoutError included, pass through.
     """
     loop = asyncio.get_running_loop()
     borrower = object()
@@ -60,36 +67,99 @@ async def run_sync(func: Callable[..., T], /, *args: Any, budget: ThreadBudget) 
             with contextlib.suppress(RuntimeError):  # the loop is already closed
                 loop.call_soon_threadsafe(release)
 
-    try:
-        with anyio.fail_after(budget.timeout):
-            await budget.limiter.acquire_on_behalf_of(borrower)
-            try:
-                return await anyio.to_thread.run_sync(
-                    call, abandon_on_cancel=True, limiter=_UNCAPPED
-                )
-            except BaseException:
-                if not started.is_set():
-                    release()
-                raise
-    except TimeoutError as exc:
-        raise ExternalServiceTimeoutError(
-            f"{budget.service} did not answer within {budget.timeout:g} s."
-        ) from exc
+    # Only this scope's own expiry is reported as the deadline, not a TimeoutError of func.
+    with anyio.move_on_after(budget.timeout):
+        await budget.limiter.acquire_on_behalf_of(borrower)
+        try:
+            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=_UNCAPPED)
+        except BaseException:
+            if not started.is_set():
+                release()
+            raise
+    raise ExternalServiceTimeoutError(
+        f"{budget.service} did not answer within {budget.timeout:g} s."
+    )
 
 
-async def get_process_pool(request: Request) -> ProcessPoolExecutor:
-    pool: ProcessPoolExecutor = request.state.process_pool
+def _new_executor(max_workers: int) -> ProcessPoolExecutor:
+    # "spawn": forking a process that runs threads can deadlock the child.
+    return ProcessPoolExecutor(max_workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    for process in list((executor._processes or {}).values()):
+        process.kill()
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessPool:
+    """The lifespan's worker processes, replaced when one dies or a job overruns its limit.
+
+    Build it with `await ProcessPool.start(...)`: creating processes touches the disk.
+    """
+
+    def __init__(self, executor: ProcessPoolExecutor, *, workers: int, job_timeout: float) -> None:
+        self.executor = executor
+        self.workers = workers
+        self.job_timeout = job_timeout
+        # One job per worker: a job's time limit starts when a worker is free for it.
+        self.slots = anyio.CapacityLimiter(workers)
+        self._replacing = anyio.Lock()
+
+    @classmethod
+    async def start(cls, *, workers: int, job_timeout: float) -> "ProcessPool":
+        executor = await anyio.to_thread.run_sync(_new_executor, workers)
+        return cls(executor, workers=workers, job_timeout=job_timeout)
+
+    @property
+    def broken(self) -> bool:
+        """True once a worker died: the executor then refuses every job."""
+        return self.executor._broken is not False
+
+    async def replace(self, old: ProcessPoolExecutor) -> None:
+        """Swap in a new executor and kill `old`'s processes (once, however many callers)."""
+        async with self._replacing:
+            if self.executor is old:
+                self.executor = await anyio.to_thread.run_sync(_new_executor, self.workers)
+                await anyio.to_thread.run_sync(_kill, old)
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self.executor.shutdown)
+
+
+async def get_process_pool(request: Request) -> ProcessPool:
+    pool: ProcessPool = request.state.process_pool
     return pool
 
 
-ProcessPoolDep = Annotated[ProcessPoolExecutor, Depends(get_process_pool)]
+ProcessPoolDep = Annotated[ProcessPool, Depends(get_process_pool)]
+# What run_in_process can raise: list them in the route's error_responses(...).
+PROCESS_POOL_ERRORS = (WorkerPoolUnavailableError, CPUJobTimeoutError)
 
 
-async def run_in_process(pool: ProcessPoolExecutor, func: Callable[..., T], /, *args: Any) -> T:
-    """Run CPU-bound `func(*args)` in a worker process.
+async def run_in_process(pool: ProcessPool, func: Callable[..., T], /, *args: Any) -> T:
+    """Run CPU-bound `func(*args)` in a worker process, within `pool.job_timeout` seconds
+    (counted from submission: the first job of a new pool also starts its process, ~0.4 s).
 
     `func` and its arguments are pickled: use a module-level function and plain data.
-    Submitting may start a worker process, so it happens off the event loop.
+    A dead worker (crash, kill -9, os._exit) gives `WorkerPoolUnavailableError` (503) and a
+    new pool; a job over its limit gives `CPUJobTimeoutError` (504), and its process is
+    killed with the pool, since a running job cannot be stopped otherwise (jobs running
+    beside it at that moment get the 503).
     """
-    future = await anyio.to_thread.run_sync(pool.submit, func, *args)
-    return await asyncio.wrap_future(future)
+    async with pool.slots:
+        executor = pool.executor
+        try:
+            # Submitting may start a worker process, so it happens off the event loop.
+            future = await anyio.to_thread.run_sync(executor.submit, func, *args)
+        except RuntimeError as exc:  # broken, or shut down by a replacement meanwhile
+            await pool.replace(executor)
+            raise WorkerPoolUnavailableError from exc
+        try:
+            with anyio.move_on_after(pool.job_timeout):
+                return await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:
+            await pool.replace(executor)
+            raise WorkerPoolUnavailableError from exc
+        await pool.replace(executor)
+        raise CPUJobTimeoutError(f"The work did not finish within {pool.job_timeout:g} s.")

@@ -5,7 +5,8 @@ they can return with `responses=error_responses(...)`, and dependencies state
 what they raise with `@raises(...)`, which the conformance test cross-checks.
 """
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import FastAPI, Request, status
@@ -19,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from src.schemas import CustomModel
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorDetail(CustomModel):
@@ -85,6 +88,43 @@ class ExternalServiceTimeoutError(AppError):
     message = "An external service did not answer in time."
 
 
+# Rejections made before a route runs (middleware, routing), in the same schema.
+class InvalidHostError(AppError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid_host"
+    message = "The Host header is not one this server answers."
+
+
+class CORSRejectedError(AppError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "cors_rejected"
+    message = "This origin, method or header is not allowed for cross-origin requests."
+
+
+class RequestTooLargeError(AppError):
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
+    code = "request_too_large"
+    message = "The request body is larger than this server accepts."
+
+
+class MethodNotAllowedError(AppError):
+    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
+    code = "method_not_allowed"
+    message = "This path does not accept this method."
+
+
+# CPU work in the process pool (src/concurrency.py).
+class WorkerPoolUnavailableError(ServiceUnavailableError):
+    code = "worker_pool_unavailable"
+    message = "A worker process died; the pool is being restarted. Retry the request."
+
+
+class CPUJobTimeoutError(AppError):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    code = "cpu_job_timeout"
+    message = "The work did not finish within its time limit."
+
+
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a route: each status it can return, with the error schema."""
     documented: dict[int | str, dict[str, Any]] = {}
@@ -111,17 +151,47 @@ def _json(error: ErrorResponse, status_code: int) -> Response:
     return Response(error.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+def error_response(error: AppError, headers: Mapping[str, str] | None = None) -> Response:
+    """The response for `error`, in the one schema (handlers and middleware use it)."""
+    response = _json(ErrorResponse(code=error.code, message=error.detail), error.status_code)
+    response.headers.update(error.headers)
+    response.headers.update(headers or {})
+    return response
+
+
+def log_server_error(request: Request, status_code: int, exc: BaseException) -> None:
+    """Log a 5xx once, with its traceback and cause chain.
+
+    The method and path only: a query string or headers can carry tokens.
+    """
+    logger.error(
+        "%s %s answered %d: %s",
+        request.method,
+        request.url.path,
+        status_code,
+        type(exc).__name__,
+        exc_info=exc,
+    )
+
+
 def _caused_by(error: AppError, cause: Exception) -> AppError:
-    error.__cause__ = cause
+    error.__cause__ = cause  # logged with the error (log_server_error)
     return error
+
+
+# Codes of the HTTP errors raised by Starlette itself (routing, body limit).
+_HTTP_ERRORS: dict[int, type[AppError]] = {
+    error.status_code: error
+    for error in (NotFoundError, MethodNotAllowedError, RequestTooLargeError)
+}
 
 
 def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
-    async def handle_app_error(_: Request, exc: AppError) -> Response:
-        response = _json(ErrorResponse(code=exc.code, message=exc.detail), exc.status_code)
-        response.headers.update(exc.headers)
-        return response
+    async def handle_app_error(request: Request, exc: AppError) -> Response:
+        if exc.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+            log_server_error(request, exc.status_code, exc)
+        return error_response(exc)
 
     @app.exception_handler(DBAPIError)
     async def handle_database_error(request: Request, exc: DBAPIError) -> Response:
@@ -150,14 +220,21 @@ def register_exception_handlers(app: FastAPI) -> None:
         return _json(body, failed.status_code)
 
     @app.exception_handler(StarletteHTTPException)
-    async def handle_http_exception(_: Request, exc: StarletteHTTPException) -> Response:
-        # Unknown paths (404) and wrong methods (405) use the same schema as everything else.
-        code = "not_found" if exc.status_code == status.HTTP_404_NOT_FOUND else "http_error"
+    async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, ValueError):
+            # A body FastAPI could not decode (not UTF-8): invalid input like any other.
+            error = {"loc": ("body",), "msg": "The body is not valid JSON."}
+            return await handle_validation_error(request, RequestValidationError([error]))
+        # Unknown paths (404), wrong methods (405, with Allow) and bodies over the limit (413)
+        # use the same schema as everything else.
+        known = _HTTP_ERRORS.get(exc.status_code)
+        code = known.code if known else "http_error"
         response = _json(ErrorResponse(code=code, message=str(exc.detail)), exc.status_code)
         response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(Exception)
     async def handle_unexpected_error(_: Request, _exc: Exception) -> Response:
-        # The server still logs the traceback; the client gets no internals.
+        # The server (uvicorn) logs the traceback once: Starlette re-raises the exception
+        # after this response. The client gets no internals.
         return _json(ErrorResponse(code=AppError.code, message=AppError.message), 500)

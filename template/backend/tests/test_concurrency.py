@@ -2,19 +2,22 @@
 
 import functools
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from collections.abc import AsyncIterator
 
 import anyio
 import anyio.to_thread
 import pytest
 from blockbuster import BlockingError
 
-from src.concurrency import ThreadBudget, run_in_process, run_sync
-from src.exceptions import ExternalServiceTimeoutError
+from src.concurrency import ProcessPool, ThreadBudget, run_in_process, run_sync
+from src.exceptions import (
+    CPUJobTimeoutError,
+    ExternalServiceTimeoutError,
+    WorkerPoolUnavailableError,
+)
 
 
 class Gate:
@@ -84,15 +87,63 @@ async def test_run_sync_passes_errors_through() -> None:
     assert budget.limiter.borrowed_tokens == 0
 
 
+def sdk_that_times_out() -> None:
+    raise TimeoutError("the SDK gave up on its own")
+
+
+async def test_run_sync_reports_the_sdk_timeout_as_it_was() -> None:
+    budget = ThreadBudget("test", max_concurrency=1, timeout=10)
+    with anyio.fail_after(5), pytest.raises(TimeoutError, match="the SDK gave up on its own"):
+        await run_sync(sdk_that_times_out, budget=budget)
+    assert budget.limiter.borrowed_tokens == 0
+
+
 @pytest.fixture
-def process_pool() -> Iterator[ProcessPoolExecutor]:
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        yield pool
+async def process_pool() -> AsyncIterator[ProcessPool]:
+    pool = await ProcessPool.start(workers=1, job_timeout=10)
+    yield pool
+    await pool.close()
 
 
-async def test_run_in_process_runs_in_another_process(process_pool: ProcessPoolExecutor) -> None:
+async def test_run_in_process_runs_in_another_process(process_pool: ProcessPool) -> None:
     worker_pid = await run_in_process(process_pool, os.getpid)
     assert worker_pid != os.getpid()
+
+
+async def test_a_killed_worker_gives_one_503_then_a_new_pool(process_pool: ProcessPool) -> None:
+    worker_pid = await run_in_process(process_pool, os.getpid)
+    os.kill(worker_pid, signal.SIGKILL)
+    with anyio.fail_after(10):
+        while not process_pool.broken:  # noqa: ASYNC110 - set by the executor's own thread
+            await anyio.sleep(0.01)
+    with pytest.raises(WorkerPoolUnavailableError):
+        await run_in_process(process_pool, os.getpid)
+    assert not process_pool.broken
+    assert await run_in_process(process_pool, os.getpid) not in {worker_pid, os.getpid()}
+
+
+async def test_a_job_that_exits_its_worker_gives_503(process_pool: ProcessPool) -> None:
+    with pytest.raises(WorkerPoolUnavailableError):
+        await run_in_process(process_pool, os._exit, 1)
+    assert await run_in_process(process_pool, divmod, 7, 2) == (3, 1)
+
+
+def stuck(seconds: float) -> None:
+    """A job that overruns (runs in a worker process, where blockbuster is not active)."""
+    time.sleep(seconds)
+
+
+async def test_a_job_over_its_time_limit_is_killed(process_pool: ProcessPool) -> None:
+    worker_pid = await run_in_process(process_pool, os.getpid)  # started within the 10 s
+    process_pool.job_timeout = 1
+    started = time.monotonic()
+    with pytest.raises(CPUJobTimeoutError):
+        await run_in_process(process_pool, stuck, 60)
+    assert time.monotonic() - started < 6
+    with pytest.raises(ProcessLookupError):  # the stuck process is gone, slot and all
+        os.kill(worker_pid, 0)
+    process_pool.job_timeout = 10  # a new process starts within it, even on a busy machine
+    assert await run_in_process(process_pool, os.getpid) != worker_pid
 
 
 async def test_blocking_call_on_the_event_loop_fails_the_test() -> None:

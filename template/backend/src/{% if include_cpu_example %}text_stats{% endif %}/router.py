@@ -7,7 +7,7 @@ compete for the GIL. run_in_process hands it to the lifespan's process pool.
 
 from fastapi import APIRouter, status
 
-from src.concurrency import ProcessPoolDep, run_in_process
+from src.concurrency import PROCESS_POOL_ERRORS, ProcessPoolDep, run_in_process
 from src.exceptions import ValidationFailedError, error_responses
 from src.text_stats import service
 from src.text_stats.schemas import Text, TextStats
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/text-stats", tags=["text statistics"])
         "Counts the words of a text and finds the most frequent ones. The counting is "
         "CPU-bound, so it runs in a worker process and the event loop keeps serving requests."
     ),
-    responses=error_responses(ValidationFailedError),
+    responses=error_responses(ValidationFailedError, *PROCESS_POOL_ERRORS),
 )
 async def text_stats(body: Text, pool: ProcessPoolDep) -> TextStats:
     return await run_in_process(pool, service.text_statistics, body.text)

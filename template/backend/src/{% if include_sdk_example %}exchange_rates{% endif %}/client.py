@@ -4,6 +4,8 @@ It stands for any vendor SDK without async support (boto3, stripe, ...): every
 method blocks its thread, so routes call it through src.concurrency.run_sync.
 """
 
+import json
+import time
 from typing import Any
 
 import httpx2
@@ -17,20 +19,42 @@ class UnknownCurrencyError(RatesClientError):
     """The service does not know the requested currency."""
 
 
+class RatesTimeoutError(RatesClientError):
+    """The service did not answer within the client's deadline."""
+
+
 class RatesClient:
-    def __init__(self, base_url: str, *, timeout: float) -> None:
-        self._http = httpx2.Client(base_url=base_url, timeout=timeout)
+    """`deadline`: seconds one call may take in total, the body included.
+
+    httpx's timeouts count per network operation: a server that trickles one byte at a
+    time never trips them, so the body is read in chunks against the deadline.
+    """
+
+    def __init__(self, base_url: str, *, deadline: float) -> None:
+        self._deadline = deadline
+        self._http = httpx2.Client(base_url=base_url, timeout=deadline / 2)
 
     def latest(self, base: str) -> dict[str, Any]:
+        expires = time.monotonic() + self._deadline
         try:
-            response = self._http.get("/latest", params={"base": base})
+            with self._http.stream("GET", "/latest", params={"base": base}) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if time.monotonic() > expires:
+                        raise RatesTimeoutError(f"no full answer within {self._deadline:g} s")
+        except httpx2.TimeoutException as exc:
+            raise RatesTimeoutError(str(exc)) from exc
         except httpx2.HTTPError as exc:
             raise RatesClientError(str(exc)) from exc
         if response.status_code == httpx2.codes.NOT_FOUND:
             raise UnknownCurrencyError(base)
         if response.is_error:
             raise RatesClientError(f"HTTP {response.status_code}")
-        payload: dict[str, Any] = response.json()
+        try:
+            payload: dict[str, Any] = json.loads(body)
+        except ValueError as exc:
+            raise RatesClientError("the answer is not JSON") from exc
         return payload
 
     def close(self) -> None:

@@ -3,6 +3,8 @@
 from pydantic import HttpUrl, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from src.config import load_settings
+
 
 class ExchangeRatesConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EXCHANGE_RATES_", env_file=".env", extra="ignore")
@@ -12,4 +14,4 @@ class ExchangeRatesConfig(BaseSettings):
     MAX_CONCURRENCY: PositiveInt = 10
 
 
-exchange_rates_settings = ExchangeRatesConfig()
+exchange_rates_settings = load_settings(ExchangeRatesConfig)

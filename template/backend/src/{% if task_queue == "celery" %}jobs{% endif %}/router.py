@@ -39,7 +39,9 @@ async def enqueue_primes(data: PrimesJobCreate, budget: BrokerBudgetDep) -> JobR
     summary="Check a URL in the background",
     description=(
         "Queues an I/O-bound job (fetch `url`, retried on network errors) for the Celery "
-        "workers and returns its id at once. Poll `GET /jobs/{job_id}` for the result."
+        "workers and returns its id at once. Poll `GET /jobs/{job_id}` for the result. "
+        "Only public addresses are fetched: a URL or redirect that leads to a loopback, "
+        "private, link-local or other reserved address fails with `URLNotAllowedError`."
     ),
     responses=error_responses(ValidationFailedError, *BROKER_ERRORS),
 )

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from celery.result import AsyncResult
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from src.concurrency import ThreadBudget, run_sync
 from src.jobs import tasks
@@ -23,8 +24,12 @@ from src.worker import celery_app
 def broker_errors() -> Iterator[None]:
     try:
         yield
-    except OperationalError as exc:
+    except (OperationalError, RedisError) as exc:  # the broker, or the result backend
         raise BrokerUnavailableError from exc
+    except RuntimeError as exc:  # Celery's result consumer could not reconnect to Redis
+        if isinstance(exc.__cause__, RedisError):
+            raise BrokerUnavailableError from exc
+        raise
 
 
 def _publish_primes(limit: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx2
 
 from src.jobs.constants import URL_CHECK_TIMEOUT_SECONDS
+from src.jobs.urls import fetch
 from src.worker import celery_app
 
 
@@ -37,9 +38,11 @@ def count_primes(limit: int) -> dict[str, int]:
     max_retries=3,
 )
 def check_url(url: str) -> dict[str, Any]:
-    """I/O-bound: fetch `url` and report its status code and response time."""
+    """I/O-bound: fetch `url` and report its status code and response time.
+
+    Public addresses only (src/jobs/urls.py): URLNotAllowedError fails the job otherwise.
+    """
     started = time.perf_counter()
-    with httpx2.Client(timeout=URL_CHECK_TIMEOUT_SECONDS, follow_redirects=True) as client:
-        response = client.get(url)
+    response = fetch(url, timeout=URL_CHECK_TIMEOUT_SECONDS)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return {"url": url, "status_code": response.status_code, "elapsed_ms": elapsed_ms}

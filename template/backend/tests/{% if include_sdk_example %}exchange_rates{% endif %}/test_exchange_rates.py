@@ -3,6 +3,7 @@
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +21,8 @@ RATES = {"EUR": {"USD": 1.08, "GBP": 0.85}}
 
 
 class Upstream(ThreadingHTTPServer):
-    """The exchange-rates service: knows EUR, fails on XXX, hangs on HNG until released."""
+    """The exchange-rates service: knows EUR, fails on XXX, answers junk on BAD, hangs on HNG
+    until released, and on TRK trickles its answer one byte each 0.2 s."""
 
     daemon_threads = True
 
@@ -41,7 +43,11 @@ class Handler(BaseHTTPRequestHandler):
         base = parse_qs(urlsplit(self.path).query)["base"][0]
         if base == "HNG":
             self.server.release.wait(timeout=10)
-        if base == "XXX":
+        if base == "TRK":
+            self.trickle()
+        elif base == "BAD":
+            self.send_json(HTTPStatus.OK, {"rates": "none today"})
+        elif base == "XXX":
             self.send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "boom"})
         elif base in RATES:
             self.send_json(
@@ -57,6 +63,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def trickle(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "50")
+        self.end_headers()
+        for _ in range(50):  # 10 s in all, unless the test ends first
+            if self.server.release.wait(timeout=0.2):
+                return
+            self.wfile.write(b" ")
+            self.wfile.flush()
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep the test output quiet."""
@@ -76,7 +93,7 @@ def upstream() -> Iterator[Upstream]:
 
 @pytest.fixture
 def sdk(app: FastAPI, upstream: Upstream) -> Iterator[RatesClient]:
-    client = RatesClient(upstream.url, timeout=5)
+    client = RatesClient(upstream.url, deadline=5)
     budget = ThreadBudget("Exchange rates service", max_concurrency=2, timeout=0.5)
     app.dependency_overrides[get_rates_client] = lambda: client
     app.dependency_overrides[get_rates_budget] = lambda: budget
@@ -95,6 +112,7 @@ async def test_latest_rates(client: httpx2.AsyncClient, sdk: RatesClient) -> Non
     [
         ("JPY", 404, "currency_not_found"),
         ("XXX", 502, "exchange_rates_unavailable"),
+        ("BAD", 502, "exchange_rates_unavailable"),
         ("HNG", 504, "external_service_timeout"),
         ("eur", 422, "validation_error"),
     ],
@@ -110,8 +128,44 @@ async def test_unreachable_service_is_502(client: httpx2.AsyncClient, app: FastA
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    dead = RatesClient(f"http://127.0.0.1:{port}", timeout=5)
+    dead = RatesClient(f"http://127.0.0.1:{port}", deadline=5)
     app.dependency_overrides[get_rates_client] = lambda: dead
     response = await client.get("/exchange-rates/EUR")
     dead.close()
     assert (response.status_code, response.json()["code"]) == (502, "exchange_rates_unavailable")
+
+
+async def test_a_trickling_vendor_frees_its_slot_at_the_client_deadline(
+    client: httpx2.AsyncClient, app: FastAPI, upstream: Upstream
+) -> None:
+    # One slot; the client's own total deadline (0.6 s) below the budget's (3 s).
+    sdk = RatesClient(upstream.url, deadline=0.6)
+    budget = ThreadBudget("Exchange rates service", max_concurrency=1, timeout=3)
+    app.dependency_overrides[get_rates_client] = lambda: sdk
+    app.dependency_overrides[get_rates_budget] = lambda: budget
+    started = time.monotonic()
+    response = await client.get("/exchange-rates/TRK")
+    assert time.monotonic() - started < 1.5
+    assert response.json() == {
+        "code": "external_service_timeout",
+        "message": "Exchange rates service timed out.",
+        "details": [],
+    }
+    assert budget.limiter.borrowed_tokens == 0  # the thread returned with the answer
+    response = await client.get("/exchange-rates/EUR")  # the next caller reaches the vendor
+    assert response.status_code == 200
+    sdk.close()
+
+
+async def test_a_5xx_is_logged_once_with_its_cause(
+    client: httpx2.AsyncClient, sdk: RatesClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.get("/exchange-rates/XXX?token=secret-value")
+    assert response.status_code == 502
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage() == (
+        "GET /exchange-rates/XXX answered 502: ExchangeRatesUnavailableError"
+    )
+    assert record.exc_info is not None
+    assert type(record.exc_info[1].__cause__).__name__ == "RatesClientError"
+    assert "secret-value" not in caplog.text

@@ -4,6 +4,7 @@ The worker listens only to this run's queue (tests/conftest.py sets CELERY_QUEUE
 worker of the running app never takes the tests' jobs, nor the other way round.
 """
 
+import ipaddress
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -15,6 +16,7 @@ import httpx2
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from src.jobs import urls
 from src.worker import celery_app
 
 
@@ -47,31 +49,99 @@ async def test_cpu_job_runs_on_a_worker(client: httpx2.AsyncClient, worker: None
 
 
 class Site(BaseHTTPRequestHandler):
+    """A local site: 204 on /, a redirect to the address in the path on /to/<address>."""
+
     def do_GET(self) -> None:
-        self.send_response(HTTPStatus.NO_CONTENT)
+        self.server.hits += 1  # type: ignore[attr-defined]
+        if self.path.startswith("/to/"):
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", f"http://{self.path.removeprefix('/to/')}/")
+        else:
+            self.send_response(HTTPStatus.NO_CONTENT)
         self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep the test output quiet."""
 
 
+class LocalSite(ThreadingHTTPServer):
+    hits = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
 @pytest.fixture
-def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+def site() -> Iterator[LocalSite]:
+    server = LocalSite(("127.0.0.1", 0), Site)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield server
     server.shutdown()
     server.server_close()
     thread.join()
 
 
-async def test_io_job_fetches_the_url(client: httpx2.AsyncClient, worker: None, site: str) -> None:
-    response = await client.post("/jobs/url-checks", json={"url": site})
+@pytest.fixture
+def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the URL check reach the local site (the worker runs in this process)."""
+    monkeypatch.setattr(urls, "is_public", lambda address: address.is_loopback)
+
+
+async def test_io_job_fetches_the_url(
+    client: httpx2.AsyncClient, worker: None, site: LocalSite, loopback_is_public: None
+) -> None:
+    response = await client.post("/jobs/url-checks", json={"url": site.url})
     assert response.status_code == 202
     job = await finished(client, response.json()["id"])
     assert job["state"] == "SUCCESS"
-    assert (job["result"]["url"], job["result"]["status_code"]) == (site, 204)
+    assert (job["result"]["url"], job["result"]["status_code"]) == (site.url, 204)
+
+
+async def test_io_job_refuses_a_local_address(
+    client: httpx2.AsyncClient, worker: None, site: LocalSite
+) -> None:
+    response = await client.post("/jobs/url-checks", json={"url": site.url})
+    job = await finished(client, response.json()["id"])
+    assert (job["state"], job["error"]) == ("FAILURE", "URLNotAllowedError")
+    assert site.hits == 0
+
+
+async def test_io_job_does_not_follow_a_redirect_to_a_private_address(
+    client: httpx2.AsyncClient, worker: None, site: LocalSite, loopback_is_public: None
+) -> None:
+    response = await client.post("/jobs/url-checks", json={"url": f"{site.url}to/10.0.0.1"})
+    job = await finished(client, response.json()["id"])
+    assert (job["state"], job["error"]) == ("FAILURE", "URLNotAllowedError")
+    assert site.hits == 1  # the redirect was read, and not followed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://localhost:8000/",  # a name that resolves to loopback
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://100.100.100.200/",  # shared address space (a cloud's metadata too)
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fd00:ec2::254]/",
+        "http://224.0.0.1/",
+        "http://0.0.0.0/",
+        "ftp://example.com/",
+    ],
+)
+def test_url_check_refuses_non_public_addresses(url: str) -> None:
+    with pytest.raises(urls.URLNotAllowedError):  # refused before any connection is made
+        urls.fetch(url, timeout=1)
+
+
+def test_public_addresses_pass() -> None:
+    assert urls.is_public(ipaddress.ip_address("93.184.215.14"))
+    assert urls.is_public(ipaddress.ip_address("2606:4700::6810:85e5"))
 
 
 async def test_unknown_job_is_404(client: httpx2.AsyncClient) -> None:
