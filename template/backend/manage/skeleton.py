@@ -35,12 +35,12 @@ VERSIONS = Path("alembic/versions")
 # Names the generated code already uses: a variable or class named like the module's
 # row would shadow them, so those get a suffix.
 TAKEN_VARIABLES = {
-    *("data", "db", "fields", "item", "limit", "offset", "result", "router", "row", "rows"),
+    *("data", "db", "fields", "item", "limit", "offset", "router", "row", "rows"),
     *("sa", "service", "session", "status"),
 }
 TAKEN_CLASSES = {
     *("Annotated", "APIRouter", "Base", "CustomModel", "Depends", "Field", "Mapped", "Path"),
-    *("Query", "Row", "TimestampMixin", "TypeAdapter"),
+    *("Database", "Db", "Query", "Row", "TimestampMixin", "TypeAdapter"),
 }
 
 
