@@ -4,6 +4,7 @@ Pure ASGI classes: they see each request before the body is read, and add no tas
 thread per request (BaseHTTPMiddleware would).
 """
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from fastapi.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
@@ -26,10 +27,13 @@ class TrustedHostMiddleware:
     def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
         self.app = app
         self.allowed_hosts = [host.lower() for host in allowed_hosts]
+        # A client sends the same few Host headers again and again: each one is judged
+        # once (a bounded cache, so random ones cannot grow it).
+        self.allows = lru_cache(maxsize=256)(self._allows)
 
-    def allows(self, host_header: str) -> bool:
+    def _allows(self, host_header: bytes) -> bool:
         try:
-            host = urlsplit(f"//{host_header}").hostname or ""
+            host = urlsplit(f"//{host_header.decode('latin-1')}").hostname or ""
         except ValueError:  # an unbalanced IPv6 bracket
             return False
         return any(
@@ -40,14 +44,20 @@ class TrustedHostMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in {"http", "websocket"} or self.allows(
-            Headers(scope=scope).get("host", "")
-        ):
+        if scope["type"] not in {"http", "websocket"} or self.allows(_header(scope, b"host")):
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})  # policy violation
         else:
             await error_response(InvalidHostError())(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    """The first value of a header (names arrive lower-cased), b"" when absent."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return b""
 
 
 class CORSMiddleware(StarletteCORSMiddleware):
@@ -74,7 +84,7 @@ class BodyTooLargeError(HTTPException):
 
 
 class BodyLimitMiddleware:
-    """413 for a body over `max_bytes`: at once from Content-Length, else while it streams."""
+    """413 for a body over `max_bytes`: at once from Content-Length, or while chunks stream."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -84,10 +94,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await error_response(RequestTooLargeError())(scope, receive, send)
+        headers = dict(scope["headers"])  # the last value of each header: only framing is read
+        if b"transfer-encoding" not in headers:
+            # The body is Content-Length bytes long (none without it): the server reads no more.
+            length = headers.get(b"content-length", b"0")
+            if length.isdigit() and int(length) > self.max_bytes:
+                await error_response(RequestTooLargeError())(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
+        # Chunked: counted as it streams in.
         received = 0
 
         async def limited_receive() -> Message:
