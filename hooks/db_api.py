@@ -186,13 +186,15 @@ REWRITES: dict[str, tuple[Callable[[str], str], str]] = {
 
 
 def leftovers(path: Path, text: str) -> str | None:
-    """What a module file still uses of the old API, with the first line of each."""
+    """What a module file still uses of the old API, with the line of its first use (of
+    its import when that is all)."""
+    lines = text.splitlines()
     found = []
     for name, (pattern, instead) in OLD_NAMES.items():
-        match = pattern.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            found.append(f"{name} (line {line}; now {instead})")
+        uses = [number for number, line in enumerate(lines, 1) if pattern.search(line)]
+        if uses:
+            code = [n for n in uses if not lines[n - 1].startswith(("from ", "import "))]
+            found.append(f"{name} (line {(code or uses)[0]}; now {instead})")
     if not found:
         return None
     return f"{path.as_posix()} still uses {', '.join(found)}: change it by hand, {UPGRADE_NOTES}"
