@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, copier_copy, run
-from tests.releases import commit_all, git
+from tests.releases import PUBLISHED_0_4_0, commit_all, git
 
 OLD, NEW = "backend/tests/client.py", "backend/tests/utils.py"
 OWN_TEST = "backend/tests/test_mine.py"
@@ -193,7 +193,6 @@ def test_static_migrations_rewrite_only_what_the_old_skeleton_wrote(tmp_path: Pa
 
 # --- db_api.py: modules of the 0.4.0 skeleton on the new data API ------------------------
 
-PUBLISHED_0_4_0 = "4d88f85"  # the published state of 0.4.0 (untagged, like every version)
 SKELETON_FILES = ("service.py", "router.py", "dependencies.py")
 # A plain name; one whose row variable is renamed (status); one whose signatures wrap.
 MODULES = ("posts", "statuses", "organization_invitations")
