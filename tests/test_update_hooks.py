@@ -333,9 +333,13 @@ def test_db_api_leaves_a_function_whose_body_changed_whole(old_project: Path) ->
     delete = '    result = await db.execute(DELETE, {"id": post_id})\n'
     mine = '    await db.execute(sa.text("SELECT 1"))  # audit first\n' + delete
     service.write_text(text.replace(delete, mine), "utf-8")
-    run_hook("db_api.py", old_project)
+    output = run_hook("db_api.py", old_project)
     text = service.read_text("utf-8")
     assert "async def delete(db: AsyncConnection, post_id: int) -> bool:\n" in text
     assert mine in text
+    assert (
+        f"backend/src/posts/service.py still uses AsyncConnection (line "
+        f"{line_of(text, 'async def delete(')}; now Database (src.statements)): {STILL_USES}"
+    ) in output
     assert "async def get(db: Database, post_id: int) -> PostRead | None:\n" in text
     assert "from src.statements import Database\n" in text
