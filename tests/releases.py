@@ -31,6 +31,8 @@ from tests.conftest import ROOT, Project, clean_env, run
 OLD = "0.1.0"
 MIDDLE = "0.2.0"
 PREVIOUS = "0.3.0"
+# 0.4.0 as published: a commit of this repository (untagged, like every version).
+PUBLISHED_0_4_0 = "4d88f85"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "template-tests@example.com",

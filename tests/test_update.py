@@ -19,16 +19,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Project
+from tests.conftest import ROOT, Project, run
 from tests.releases import (
     APP_TYPE,
     CLIENT_DOCSTRING,
+    PUBLISHED_0_4_0,
     STATIC_TYPE,
     TITLE,
     Edit,
     Releases,
     build,
     commit_all,
+    git,
     install_copier,
     leftovers,
     min_copier_version,
@@ -393,3 +395,51 @@ def test_dirty_project_is_refused_and_left_alone(
     assert result.returncode != 0
     assert "Destination repository is dirty; cannot continue" in result.stderr
     assert snapshot(project) == before
+
+
+SERVICE_NOTE = "    # Drafts are posts too: the caller filters them.\n"
+SERVICE_FUNCTION = """
+
+def title_words(post: PostRead) -> list[str]:
+    return post.name.split()
+"""
+
+
+def test_update_from_published_0_4_0_moves_modules_to_the_new_data_api(tmp_path: Path) -> None:
+    """A project made by 0.4.0 as published, its posts module edited by its user, updated
+    to this repository's HEAD: the module runs on Db and Database, the edits kept."""
+    destination = tmp_path / "project"
+    result = run(
+        "copier", "copy", "--trust", "--defaults", "--vcs-ref", PUBLISHED_0_4_0,
+        "--data", "modules=[posts]", ROOT, destination, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    project = Project(destination)
+    service = project.backend / "src" / "posts" / "service.py"
+    get = "    row = await fetch_one(db, ONE, id=post_id)\n"
+    assert get in service.read_text("utf-8")  # the 0.4.0 skeleton's text
+    if git("status", "--porcelain", cwd=destination):
+        commit_all(destination, "Initial commit from template")
+    text = service.read_text("utf-8").replace(get, SERVICE_NOTE + get) + SERVICE_FUNCTION
+    service.write_text(text, "utf-8")
+    commit_all(destination, "User edits")
+
+    result = update(destination, "--vcs-ref", "HEAD")
+
+    assert result.returncode == 0, result.stderr
+    assert leftovers(destination) == {"markers": [], "rejects": [], "unmerged": []}
+    for name in ("service.py", "router.py", "dependencies.py"):
+        assert f"backend/src/posts/{name}: db: " in result.stdout, name
+    assert "still uses" not in result.stdout
+    text = service.read_text("utf-8")
+    assert SERVICE_NOTE + "    row = await db.one(ONE, id=post_id)\n" in text
+    assert text.endswith(SERVICE_FUNCTION)
+    assert not (project.backend / "src" / "fetch.py").exists()
+    project.check("uv", "sync", "--frozen", "--quiet")
+    project.check("uv", "run", "--frozen", "ruff", "check", ".")
+    project.check("uv", "run", "--frozen", "ruff", "format", "--check", ".")
+    project.check("uv", "run", "--frozen", "mypy")
+    output = project.check(
+        "uv", "run", "--frozen", "pytest", "tests/posts", "-q", "-p", "no:cacheprovider"
+    )
+    assert re.search(r"^\d+ passed", output.strip().splitlines()[-1], re.M), output

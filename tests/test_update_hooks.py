@@ -6,13 +6,14 @@ Each test sets the scene copier leaves behind: HEAD is the project before the
 update, the working tree is the project after the merge.
 """
 
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run
-from tests.releases import commit_all, git
+from tests.conftest import ROOT, copier_copy, run
+from tests.releases import PUBLISHED_0_4_0, commit_all, git
 
 OLD, NEW = "backend/tests/client.py", "backend/tests/utils.py"
 OWN_TEST = "backend/tests/test_mine.py"
@@ -188,3 +189,157 @@ def test_static_migrations_rewrite_only_what_the_old_skeleton_wrote(tmp_path: Pa
         "(migrations import no app code)"
     ]
     assert run_hook("static_migrations.py", tmp_path) == ""
+
+
+# --- db_api.py: modules of the 0.4.0 skeleton on the new data API ------------------------
+
+SKELETON_FILES = ("service.py", "router.py", "dependencies.py")
+# A plain name; one whose row variable is renamed (status); one whose signatures wrap.
+MODULES = ("posts", "statuses", "organization_invitations")
+STILL_USES = "change it by hand, see 'Upgrading from 0.4.0' in the template's CHANGELOG.md"
+
+
+def line_of(text: str, start: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+def template_has_commit(commit: str) -> bool:
+    return run("git", "cat-file", "-e", f"{commit}^{{commit}}", cwd=ROOT).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def skeletons(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two projects with the same modules: as 0.4.0's skeleton wrote them, and as this
+    version's skeleton writes them."""
+    assert template_has_commit(PUBLISHED_0_4_0), f"the template's history lacks {PUBLISHED_0_4_0}"
+    tmp = tmp_path_factory.mktemp("skeletons")
+    result = run(
+        "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--vcs-ref", PUBLISHED_0_4_0,
+        "--data", "modules=[]", ROOT, tmp / "old", cwd=tmp,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    result = copier_copy(
+        tmp / "new", "--trust", "--defaults", "--skip-tasks", "--data", "modules=[]"
+    )
+    assert result.returncode == 0, result.stderr
+    old, new = tmp / "old" / "backend", tmp / "new" / "backend"
+    for backend in (old, new):
+        result = run(sys.executable, "-m", "manage.skeleton", *MODULES, cwd=backend)
+        assert result.returncode == 0, result.stderr
+    assert "DbConnection" in (old / "src" / "posts" / "router.py").read_text("utf-8")
+    return old.parent, new.parent
+
+
+def module_files(project: Path) -> dict[str, str]:
+    folders = [project / "backend" / part for part in ("src", "tests")]
+    return {
+        path.relative_to(project).as_posix(): path.read_text("utf-8")
+        for folder in folders
+        for path in sorted(folder.glob("*/*.py"))
+    }
+
+
+@pytest.fixture
+def old_project(skeletons: tuple[Path, Path], tmp_path: Path) -> Path:
+    """Domain modules as 0.4.0 wrote them, in a project otherwise already updated."""
+    old, new = skeletons
+    project = tmp_path / "project"
+    shutil.copytree(new, project, ignore=shutil.ignore_patterns("__pycache__"))
+    for module in MODULES:
+        for part in ("src", "tests"):
+            shutil.rmtree(project / "backend" / part / module)
+            shutil.copytree(old / "backend" / part / module, project / "backend" / part / module)
+    return project
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_db_api_rewrites_an_untouched_module_into_the_new_skeleton(
+    skeletons: tuple[Path, Path], old_project: Path, module: str
+) -> None:
+    _, new = skeletons
+    before = module_files(old_project)
+    output = run_hook("db_api.py", old_project)
+    after = module_files(old_project)
+    changed = {f"backend/src/{m}/{name}" for m in MODULES for name in SKELETON_FILES}
+    assert {name for name in after if after[name] != before[name]} == changed
+    for name in SKELETON_FILES:  # byte for byte what this version's skeleton writes
+        path = f"backend/src/{module}/{name}"
+        assert after[path] == (new / path).read_text("utf-8"), path
+    lines = output.strip().splitlines()
+    assert len(lines) == len(changed), output  # one per file changed, nothing left to do by hand
+    assert f"  backend/src/{module}/router.py: db: Db instead of DbConnection" in output
+    assert (
+        f"  backend/src/{module}/service.py: db: Database with db.one/db.all instead of "
+        "AsyncConnection, db.execute and src.fetch"
+    ) in output
+    assert run_hook("db_api.py", old_project) == ""  # rewritten once, it no longer matches
+    assert module_files(old_project) == after
+
+
+USER_FUNCTION = """
+
+async def count(db: AsyncConnection) -> int:
+    return (await db.execute(sa.select(sa.func.count()).select_from(Status))).scalar_one()
+"""
+USER_ROUTE = """
+
+@router.get("/count", summary="Count", description="How many.", responses=error_responses())
+async def count_statuses(db: DbConnection) -> int:
+    return await service.count(db)
+"""
+
+
+def test_db_api_keeps_user_code_and_names_what_is_left_to_change(old_project: Path) -> None:
+    src = old_project / "backend" / "src" / "statuses"
+    service = src / "service.py"
+    text = service.read_text("utf-8")
+    get = "    row = await fetch_one(db, ONE, id=status_id)\n"
+    note = "    # Archived statuses are rows too: the caller filters them.\n"
+    service.write_text(text.replace(get, note + get) + USER_FUNCTION, "utf-8")
+    (src / "router.py").write_text((src / "router.py").read_text("utf-8") + USER_ROUTE, "utf-8")
+    own = "from src.fetch import fetch_one\n"  # a file of the user's: none of the patterns
+    (src / "reports.py").write_text(own, "utf-8")
+    output = run_hook("db_api.py", old_project)
+
+    text = service.read_text("utf-8")
+    assert note + "    row = await db.one(ONE, id=status_id)\n" in text  # edit kept, line rewritten
+    assert text.endswith(USER_FUNCTION)  # code the patterns do not cover: as it was
+    assert "async def list_page(db: Database, *, limit: int, offset: int)" in text
+    assert "from sqlalchemy.ext.asyncio import AsyncConnection\n" in text  # still used
+    assert "src.fetch" not in text
+    router = (src / "router.py").read_text("utf-8")
+    assert "from src.database import Db, DbConnection\n" in router
+    assert "async def create_status(data: StatusCreate, db: Db) -> StatusRead:" in router
+    assert router.endswith(USER_ROUTE)
+    assert (src / "reports.py").read_text("utf-8") == own
+    by_hand = [line.strip() for line in output.splitlines() if STILL_USES in line]
+    assert by_hand == [
+        f"backend/src/statuses/reports.py still uses src.fetch (line 1; now db.all/db.one): "
+        f"{STILL_USES}",
+        f"backend/src/statuses/router.py still uses DbConnection (line "
+        f"{line_of(router, 'async def count_statuses')}; now Db): {STILL_USES}",
+        f"backend/src/statuses/service.py still uses AsyncConnection (line "
+        f"{line_of(text, 'async def count(')}; now Database (src.statements)): {STILL_USES}",
+    ]
+    assert "backend/src/statuses/service.py: db: Database" in output
+    rerun = run_hook("db_api.py", old_project)  # the same files, the same advice
+    assert [line.strip() for line in rerun.splitlines()] == by_hand
+    assert module_files(old_project)["backend/src/statuses/service.py"] == text
+
+
+def test_db_api_leaves_a_function_whose_body_changed_whole(old_project: Path) -> None:
+    service = old_project / "backend" / "src" / "posts" / "service.py"
+    text = service.read_text("utf-8")
+    delete = '    result = await db.execute(DELETE, {"id": post_id})\n'
+    mine = '    await db.execute(sa.text("SELECT 1"))  # audit first\n' + delete
+    service.write_text(text.replace(delete, mine), "utf-8")
+    output = run_hook("db_api.py", old_project)
+    text = service.read_text("utf-8")
+    assert "async def delete(db: AsyncConnection, post_id: int) -> bool:\n" in text
+    assert mine in text
+    assert (
+        f"backend/src/posts/service.py still uses AsyncConnection (line "
+        f"{line_of(text, 'async def delete(')}; now Database (src.statements)): {STILL_USES}"
+    ) in output
+    assert "async def get(db: Database, post_id: int) -> PostRead | None:\n" in text
+    assert "from src.statements import Database\n" in text
