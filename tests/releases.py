@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -31,8 +32,9 @@ from tests.conftest import ROOT, Project, clean_env, run
 OLD = "0.1.0"
 MIDDLE = "0.2.0"
 PREVIOUS = "0.3.0"
-# 0.4.0 as published: a commit of this repository (untagged, like every version).
-PUBLISHED_0_4_0 = "4d88f85"
+# Versions as published, each the `git archive` of its commit (template/, hooks/ and
+# copier.yml): a shallow clone of this repository has no history to take them from.
+PUBLISHED = Path(__file__).resolve().parent / "published"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "template-tests@example.com",
@@ -198,6 +200,18 @@ def build(destination: Path, *, tagged: bool = True) -> Releases:
     releases.release(PREVIOUS, release(undo_0_4_0))
     releases.release(newest_version(), release())
     return releases
+
+
+def published(destination: Path, version: str) -> str:
+    """A template repository at `destination`: `version` as published, then this working
+    tree on top (HEAD), untagged like the published repository. Returns the first commit."""
+    destination.mkdir()
+    with tarfile.open(PUBLISHED / f"{version}.tar.gz") as archive:
+        archive.extractall(destination, filter="data")
+    first = commit_all(destination, f"{version} as published")
+    copy_working_tree(destination)
+    commit_all(destination, "The working tree")
+    return first
 
 
 def in_repository(path: Path) -> bool:

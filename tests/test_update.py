@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, Project, run
+from tests.conftest import Project, run
 from tests.releases import (
     APP_TYPE,
     CLIENT_DOCSTRING,
-    PUBLISHED_0_4_0,
     STATIC_TYPE,
     TITLE,
     Edit,
@@ -34,6 +33,7 @@ from tests.releases import (
     install_copier,
     leftovers,
     min_copier_version,
+    published,
     render,
     replace,
     update,
@@ -408,10 +408,11 @@ def title_words(post: PostRead) -> list[str]:
 def test_update_from_published_0_4_0_moves_modules_to_the_new_data_api(tmp_path: Path) -> None:
     """A project made by 0.4.0 as published, its posts module edited by its user, updated
     to this repository's HEAD: the module runs on Db and Database, the edits kept."""
-    destination = tmp_path / "project"
+    template, destination = tmp_path / "template", tmp_path / "project"
+    release = published(template, "0.4.0")
     result = run(
-        "copier", "copy", "--trust", "--defaults", "--vcs-ref", PUBLISHED_0_4_0,
-        "--data", "modules=[posts]", ROOT, destination, cwd=tmp_path,
+        "copier", "copy", "--trust", "--defaults", "--vcs-ref", release,
+        "--data", "modules=[posts]", template, destination, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     project = Project(destination)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, copier_copy, run
-from tests.releases import PUBLISHED_0_4_0, commit_all, git
+from tests.releases import commit_all, git, published
 
 OLD, NEW = "backend/tests/client.py", "backend/tests/utils.py"
 OWN_TEST = "backend/tests/test_mine.py"
@@ -203,19 +203,15 @@ def line_of(text: str, start: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
 
 
-def template_has_commit(commit: str) -> bool:
-    return run("git", "cat-file", "-e", f"{commit}^{{commit}}", cwd=ROOT).returncode == 0
-
-
 @pytest.fixture(scope="module")
 def skeletons(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two projects with the same modules: as 0.4.0's skeleton wrote them, and as this
     version's skeleton writes them."""
-    assert template_has_commit(PUBLISHED_0_4_0), f"the template's history lacks {PUBLISHED_0_4_0}"
     tmp = tmp_path_factory.mktemp("skeletons")
+    release = published(tmp / "template", "0.4.0")
     result = run(
-        "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--vcs-ref", PUBLISHED_0_4_0,
-        "--data", "modules=[]", ROOT, tmp / "old", cwd=tmp,
+        "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--vcs-ref", release,
+        "--data", "modules=[]", tmp / "template", tmp / "old", cwd=tmp,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     result = copier_copy(
