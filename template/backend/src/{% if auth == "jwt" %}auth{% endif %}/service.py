@@ -1,0 +1,183 @@
+"""Accounts and logins: register, log in, refresh, log out. One function per use case.
+
+Reads are statements built once, at import (src/fetch.py); single writes run on the
+request's autocommit connection; a refresh reads, spends and issues tokens in one
+transaction, so a token can be spent once only.
+"""
+
+import math
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from src.auth import security
+from src.auth.config import auth_settings
+from src.auth.constants import EMAIL_MAX_LENGTH, TOKEN_TYPE
+from src.auth.exceptions import (
+    EmailTakenError,
+    InvalidCredentialsError,
+    InvalidRefreshTokenError,
+    TooManyLoginAttemptsError,
+)
+from src.auth.models import LoginAttempt, RefreshToken, UserAccount
+from src.auth.schemas import TokenPair, UserCreate, UserRead
+from src.concurrency import ThreadBudget
+from src.fetch import fetch_one
+from src.models import utcnow
+
+# The columns UserRead is made of.
+COLUMNS = (
+    UserAccount.id,
+    UserAccount.email,
+    UserAccount.is_active,
+    UserAccount.created_at,
+    UserAccount.updated_at,
+)
+ACTIVE_USER = sa.select(*COLUMNS).where(
+    UserAccount.id == sa.bindparam("id"), UserAccount.is_active
+)
+LOGIN = sa.select(UserAccount.id, UserAccount.password_hash, UserAccount.is_active).where(
+    UserAccount.email == sa.bindparam("email")
+)
+CREATE = sa.insert(UserAccount).returning(*COLUMNS)
+SET_PASSWORD_HASH = sa.update(UserAccount).where(UserAccount.id == sa.bindparam("user_id"))
+# Failed logins within the window, for one account and for one client address.
+FAILURES = sa.select(
+    sa.func.count().label("failures"), sa.func.min(LoginAttempt.attempted_at).label("oldest")
+)
+RECENT = LoginAttempt.attempted_at > sa.bindparam("since")
+FAILURES_FOR_EMAIL = FAILURES.where(LoginAttempt.email == sa.bindparam("key"), RECENT)
+FAILURES_FROM_ADDRESS = FAILURES.where(LoginAttempt.client_address == sa.bindparam("key"), RECENT)
+RECORD_FAILURE = sa.insert(LoginAttempt)
+FORGET_FAILURES = sa.delete(LoginAttempt).where(LoginAttempt.attempted_at <= sa.bindparam("since"))
+ISSUE_REFRESH = sa.insert(RefreshToken)
+REVOKE_FAMILY = (
+    sa.update(RefreshToken)
+    .where(RefreshToken.revoked_at.is_(None))
+    .values(revoked_at=sa.bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+REVOKE_FAMILY_BY_ID = REVOKE_FAMILY.where(RefreshToken.family_id == sa.bindparam("family"))
+REVOKE_FAMILY_OF_TOKEN = REVOKE_FAMILY.where(
+    RefreshToken.family_id
+    == sa.select(RefreshToken.family_id)
+    .where(RefreshToken.token_hash == sa.bindparam("hash"))
+    .scalar_subquery()
+)
+
+
+async def get_active_user(db: AsyncConnection, user_id: int) -> UserRead | None:
+    row = await fetch_one(db, ACTIVE_USER, id=user_id)
+    return UserRead.model_validate(row) if row is not None else None
+
+
+async def register(db: AsyncConnection, data: UserCreate, *, budget: ThreadBudget) -> UserRead:
+    password_hash = await security.hash_password(data.password, budget)
+    try:
+        result = await db.execute(CREATE, {"email": data.email, "password_hash": password_hash})
+    except IntegrityError as exc:  # the unique e-mail: registered already
+        raise EmailTakenError from exc
+    return UserRead.model_validate(result.mappings().one())
+
+
+async def _check_login_limits(db: AsyncConnection, email: str, address: str) -> datetime:
+    """Refuse a login once an account or an address used up its failures; the window's start.
+
+    Counted in the database, the one state every worker process shares, on SQLite and
+    PostgreSQL alike (a per-process counter would multiply the limit by the workers).
+    """
+    now = utcnow()
+    window = timedelta(seconds=auth_settings.LOGIN_WINDOW_SECONDS)
+    since = now - window
+    limits = (
+        (FAILURES_FOR_EMAIL, email, auth_settings.LOGIN_ATTEMPTS_PER_ACCOUNT),
+        (FAILURES_FROM_ADDRESS, address, auth_settings.LOGIN_ATTEMPTS_PER_ADDRESS),
+    )
+    for statement, key, limit in limits:
+        row = await fetch_one(db, statement, key=key, since=since)
+        if row is not None and row["failures"] >= limit:
+            retry_after = (row["oldest"] + window - now).total_seconds()
+            raise TooManyLoginAttemptsError(retry_after=max(1, math.ceil(retry_after)))
+    return since
+
+
+async def login(
+    db: AsyncConnection,
+    email: str,
+    password: str,
+    *,
+    address: str,
+    budget: ThreadBudget,
+    key: str,
+) -> TokenPair:
+    # Compared as stored (lowercase); never longer than the column or holding a NUL.
+    email = email.strip().lower()[:EMAIL_MAX_LENGTH].replace("\x00", "")
+    since = await _check_login_limits(db, email, address)
+    user = await fetch_one(db, LOGIN, email=email)
+    # Unknown e-mails are checked against a dummy hash: the same time, the same 401.
+    matches, new_hash = await security.verify_password(
+        password, user["password_hash"] if user else None, budget
+    )
+    if user is None or not matches or not user["is_active"]:
+        record = {"email": email, "client_address": address, "attempted_at": utcnow()}
+        await db.execute(RECORD_FAILURE, record)
+        await db.execute(FORGET_FAILURES, {"since": since})
+        raise InvalidCredentialsError
+    if new_hash is not None:  # stored with older Argon2 parameters: upgraded now
+        await db.execute(SET_PASSWORD_HASH, {"user_id": user["id"], "password_hash": new_hash})
+    return await _issue(db, user["id"], security.new_family_id(), key=key)
+
+
+async def refresh(session: AsyncSession, token: str, *, key: str) -> TokenPair:
+    """Spend `token` and issue the next of its family; refuse it (and revoke its family)
+    when it was spent already, revoked, expired or its user is no longer active."""
+    now = utcnow()
+    spent = await session.scalar(
+        sa.select(RefreshToken)
+        .where(RefreshToken.token_hash == security.hash_refresh_token(token))
+        .with_for_update()  # a concurrent refresh of the same token waits, then is reuse
+    )
+    if spent is None:
+        raise InvalidRefreshTokenError
+    active = await session.scalar(
+        sa.select(UserAccount.is_active).where(UserAccount.id == spent.user_id)
+    )
+    if spent.used_at or spent.revoked_at or spent.expires_at <= now or not active:
+        # A spent token shown again was stolen, or is being replayed: end the family.
+        await session.execute(REVOKE_FAMILY_BY_ID, {"family": spent.family_id, "now": now})
+        await session.commit()
+        raise InvalidRefreshTokenError
+    spent.used_at = now
+    pair = await _issue(session, spent.user_id, spent.family_id, key=key)
+    await session.commit()
+    return pair
+
+
+async def logout(db: AsyncConnection, token: str) -> None:
+    """Revoke every token of `token`'s family (nothing to do for an unknown token)."""
+    params = {"hash": security.hash_refresh_token(token), "now": utcnow()}
+    await db.execute(REVOKE_FAMILY_OF_TOKEN, params)
+
+
+async def _issue(
+    db: AsyncConnection | AsyncSession, user_id: int, family_id: str, *, key: str
+) -> TokenPair:
+    token, token_hash = security.new_refresh_token()
+    now = utcnow()
+    row = {
+        "user_id": user_id,
+        "family_id": family_id,
+        "token_hash": token_hash,
+        "created_at": now,
+        "expires_at": now + timedelta(days=auth_settings.REFRESH_TOKEN_DAYS),
+    }
+    await db.execute(ISSUE_REFRESH, row)
+    lifetime = timedelta(minutes=auth_settings.ACCESS_TOKEN_MINUTES)
+    return TokenPair(
+        access_token=security.create_access_token(user_id, key=key, lifetime=lifetime),
+        refresh_token=token,
+        token_type=TOKEN_TYPE,
+        expires_in=int(lifetime.total_seconds()),
+    )
