@@ -23,9 +23,7 @@ class AuthConfig(BaseSettings):
     LOGIN_ATTEMPTS_PER_ADDRESS: PositiveInt = 50
     # Argon2 hashes in threads from a budget of their own (see service.py): at most this
     # many at once (each takes ~64 MiB), each within the timeout, waiting included.
-    PASSWORD_HASH_MAX_CONCURRENCY: PositiveInt = Field(
-        default_factory=lambda: os.cpu_count() or 1
-    )
+    PASSWORD_HASH_MAX_CONCURRENCY: PositiveInt = Field(default_factory=lambda: os.cpu_count() or 1)
     PASSWORD_HASH_TIMEOUT_SECONDS: PositiveFloat = 10.0
 
     @model_validator(mode="after")

@@ -1,15 +1,20 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from src.auth.constants import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from src.auth.constants import (
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+)
 from src.schemas import CustomModel
 
 # Lowercased: one account per address, however it is typed.
 Email = Annotated[
-    EmailStr,
-    StringConstraints(max_length=EMAIL_MAX_LENGTH),
+    str,
+    StringConstraints(max_length=EMAIL_MAX_LENGTH, pattern=EMAIL_PATTERN),
     AfterValidator(str.lower),
 ]
 Password = Annotated[

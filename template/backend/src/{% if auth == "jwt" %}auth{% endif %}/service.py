@@ -35,9 +35,7 @@ COLUMNS = (
     UserAccount.created_at,
     UserAccount.updated_at,
 )
-ACTIVE_USER = sa.select(*COLUMNS).where(
-    UserAccount.id == sa.bindparam("id"), UserAccount.is_active
-)
+ACTIVE_USER = sa.select(*COLUMNS).where(UserAccount.id == sa.bindparam("id"), UserAccount.is_active)
 LOGIN = sa.select(UserAccount.id, UserAccount.password_hash, UserAccount.is_active).where(
     UserAccount.email == sa.bindparam("email")
 )
