@@ -25,6 +25,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "py311-postgresql-no-docs-no-sdk": {
         "python_version": "3.11",
+        "auth": "none",
         "docs_environments": [],
         "modules": [],
         "include_sdk_example": False,

@@ -118,3 +118,21 @@ def test_task_queue_follows_answers(project: Project) -> None:
     assert ("CELERY_BROKER_URL" in config) is celery
     readme = (project.root / "README.md").read_text("utf-8")
     assert ("celery --app src.worker worker" in readme) is celery
+
+
+def test_auth_follows_answers(project: Project) -> None:
+    jwt = project.answers["auth"] == "jwt"
+    backend = project.backend
+    assert (backend / "src" / "auth" / "dependencies.py").exists() is jwt
+    assert (backend / "tests" / "auth" / "test_tokens.py").exists() is jwt
+    pyproject = (backend / "pyproject.toml").read_text("utf-8")
+    assert ('"pyjwt' in pyproject, '"pwdlib[argon2]' in pyproject) == (jwt, jwt)
+    assert ("auth_router" in (backend / "src" / "main.py").read_text("utf-8")) is jwt
+    assert ("AUTH_LOGIN_WINDOW_SECONDS" in (backend / ".env.example").read_text("utf-8")) is jwt
+    # The copy task wrote the auth tables' migration first: the modules' come after it.
+    migrations = sorted(path.name for path in (backend / "alembic" / "versions").glob("*.py"))
+    created = [name for name in migrations if name.endswith("_create_auth_tables.py")]
+    assert len(created) == int(jwt)
+    if jwt:
+        text = (backend / "alembic" / "versions" / created[0]).read_text("utf-8")
+        assert "down_revision: str | None = None\n" in text
