@@ -9,30 +9,16 @@ auth=none. Nothing to do: nothing written, so it is safe on every update.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from project import say
-
-BACKEND = Path("backend")
+from project import run_backend_module
 
 
 def main() -> None:
-    if not (BACKEND / "manage" / "auth_tables.py").is_file():
+    if not Path("backend/manage/auth_tables.py").is_file():
         return  # a project whose manage/ predates it, or was removed by its user
-    result = subprocess.run(
-        [sys.executable, "-m", "manage.auth_tables"],
-        cwd=BACKEND,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in result.stdout.splitlines():
-        say(line.strip())
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        sys.exit(f"{reason} (then run `python -m manage.auth_tables` in backend/)")
+    hint = "then run `python -m manage.auth_tables` in backend/"
+    run_backend_module("manage.auth_tables", hint=hint)
 
 
 if __name__ == "__main__":
