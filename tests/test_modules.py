@@ -51,9 +51,14 @@ def test_copy_task_created_and_registered_each_module(project: Project) -> None:
         assert (backend / "tests" / module / "test_concurrent_writes.py").is_file()
     registry = (backend / "src" / "registry.py").read_text("utf-8")
     assert '    "posts",\n    "orders",\n    "user_profiles",\n)' in registry
-    # One migration per table, chained in the order of the answer.
+    # One migration per table, chained in the order of the answer, after the auth tables'.
     history = project.check("uv", "run", "--frozen", "alembic", "history")
-    assert re.findall(r"create (\w+) table", history) == ["user_profile", "order", "post"]
+    assert re.findall(r"create (\w+) tables?\b", history) == [
+        "user_profile",
+        "order",
+        "post",
+        "auth",
+    ]
 
 
 def test_new_module_renders_what_the_copy_task_rendered(project: Project, tmp_path: Path) -> None:
