@@ -5,23 +5,21 @@ request's autocommit connection; a refresh reads, spends and issues tokens in on
 transaction, so a token can be spent once only.
 """
 
-import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from src.auth import security
+from src.auth import limits, security
 from src.auth.config import auth_settings
 from src.auth.constants import EMAIL_MAX_LENGTH, TOKEN_TYPE
 from src.auth.exceptions import (
     EmailTakenError,
     InvalidCredentialsError,
     InvalidRefreshTokenError,
-    TooManyLoginAttemptsError,
 )
-from src.auth.models import LoginAttempt, RefreshToken, UserAccount
+from src.auth.models import RefreshToken, UserAccount
 from src.auth.schemas import TokenPair, UserCreate, UserRead
 from src.concurrency import ThreadBudget
 from src.fetch import fetch_one
@@ -41,15 +39,6 @@ LOGIN = sa.select(UserAccount.id, UserAccount.password_hash, UserAccount.is_acti
 )
 CREATE = sa.insert(UserAccount).returning(*COLUMNS)
 SET_PASSWORD_HASH = sa.update(UserAccount).where(UserAccount.id == sa.bindparam("user_id"))
-# Failed logins within the window, for one account and for one client address.
-FAILURES = sa.select(
-    sa.func.count().label("failures"), sa.func.min(LoginAttempt.attempted_at).label("oldest")
-)
-RECENT = LoginAttempt.attempted_at > sa.bindparam("since")
-FAILURES_FOR_EMAIL = FAILURES.where(LoginAttempt.email == sa.bindparam("key"), RECENT)
-FAILURES_FROM_ADDRESS = FAILURES.where(LoginAttempt.client_address == sa.bindparam("key"), RECENT)
-RECORD_FAILURE = sa.insert(LoginAttempt)
-FORGET_FAILURES = sa.delete(LoginAttempt).where(LoginAttempt.attempted_at <= sa.bindparam("since"))
 ISSUE_REFRESH = sa.insert(RefreshToken)
 REVOKE_FAMILY = (
     sa.update(RefreshToken)
@@ -80,27 +69,6 @@ async def register(db: AsyncConnection, data: UserCreate, *, budget: ThreadBudge
     return UserRead.model_validate(result.mappings().one())
 
 
-async def _check_login_limits(db: AsyncConnection, email: str, address: str) -> datetime:
-    """Refuse a login once an account or an address used up its failures; the window's start.
-
-    Counted in the database, the one state every worker process shares, on SQLite and
-    PostgreSQL alike (a per-process counter would multiply the limit by the workers).
-    """
-    now = utcnow()
-    window = timedelta(seconds=auth_settings.LOGIN_WINDOW_SECONDS)
-    since = now - window
-    limits = (
-        (FAILURES_FOR_EMAIL, email, auth_settings.LOGIN_ATTEMPTS_PER_ACCOUNT),
-        (FAILURES_FROM_ADDRESS, address, auth_settings.LOGIN_ATTEMPTS_PER_ADDRESS),
-    )
-    for statement, key, limit in limits:
-        row = await fetch_one(db, statement, key=key, since=since)
-        if row is not None and row["failures"] >= limit:
-            retry_after = (row["oldest"] + window - now).total_seconds()
-            raise TooManyLoginAttemptsError(retry_after=max(1, math.ceil(retry_after)))
-    return since
-
-
 async def login(
     db: AsyncConnection,
     email: str,
@@ -112,16 +80,14 @@ async def login(
 ) -> TokenPair:
     # Compared as stored (lowercase); never longer than the column or holding a NUL.
     email = email.strip().lower()[:EMAIL_MAX_LENGTH].replace("\x00", "")
-    since = await _check_login_limits(db, email, address)
+    since = await limits.check(db, email=email, address=address)
     user = await fetch_one(db, LOGIN, email=email)
     # Unknown e-mails are checked against a dummy hash: the same time, the same 401.
     matches, new_hash = await security.verify_password(
         password, user["password_hash"] if user else None, budget
     )
     if user is None or not matches or not user["is_active"]:
-        record = {"email": email, "client_address": address, "attempted_at": utcnow()}
-        await db.execute(RECORD_FAILURE, record)
-        await db.execute(FORGET_FAILURES, {"since": since})
+        await limits.record_failure(db, email=email, address=address, since=since)
         raise InvalidCredentialsError
     if new_hash is not None:  # stored with older Argon2 parameters: upgraded now
         await db.execute(SET_PASSWORD_HASH, {"user_id": user["id"], "password_hash": new_hash})
