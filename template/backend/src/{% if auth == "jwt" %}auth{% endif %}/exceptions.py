@@ -34,6 +34,7 @@ class TooManyLoginAttemptsError(AppError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "too_many_login_attempts"
     message = "Too many failed logins; try again later."
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}  # each answer sets its own
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()

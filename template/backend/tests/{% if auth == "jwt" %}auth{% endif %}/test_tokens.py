@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from manage.routes import inspection_app
 from src.auth.models import UserAccount
 from src.config import Settings
 
@@ -134,3 +135,11 @@ async def test_the_token_of_a_gone_user_is_refused(
     else:
         await connection.execute(sa.delete(UserAccount).where(row))
     assert_unauthorized(await me(client, token))
+
+
+def test_the_401_is_documented_with_its_header() -> None:
+    responses = inspection_app().openapi()["paths"]["/auth/me"]["get"]["responses"]
+    assert responses["401"]["headers"] == {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    assert responses["401"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
