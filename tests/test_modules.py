@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODULE_NAME_ERRORS, Project, copier_copy, run
+from tests.conftest import MODULE_NAME_ERRORS, SUITE_TIMEOUT, Project, copier_copy, run
 
 pytestmark = pytest.mark.xdist_group("modules")  # one project, built once per worker
 MODULES = ["posts", "orders", "user_profiles"]
@@ -101,7 +101,7 @@ def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str
     project.check(*uv, "manage", "check")
     output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", "tests/invoices")
     assert re.search(r"^\d+ passed", output.strip().splitlines()[-1]), output
-    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider")
+    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", timeout=SUITE_TIMEOUT)
     summary = output.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), output
     assert "failed" not in summary, output

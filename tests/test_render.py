@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import ANSWER_SETS, Project, psql
+from tests.conftest import ANSWER_SETS, SUITE_TIMEOUT, Project, psql
 
 pytestmark = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 
@@ -59,7 +59,17 @@ def test_lint_format_and_types(project: Project) -> None:
 
 
 def test_rendered_suite_passes(project: Project) -> None:
-    output = project.check("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "-rA")
+    output = project.check(
+        "uv",
+        "run",
+        "--frozen",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        timeout=SUITE_TIMEOUT,
+    )
     summary = output.strip().splitlines()[-1]
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 30, summary
