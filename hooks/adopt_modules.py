@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from project import at_head, dirs_at_head, files_at_head, say
+from project import at_head, dirs_at_head, files_at_head, run_backend_module, say
 
 BACKEND = Path("backend")
 JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
@@ -70,18 +68,8 @@ def main() -> None:
     present = [module for module in adopted if (BACKEND / "src" / module / "router.py").is_file()]
     if not present:
         return
-    result = subprocess.run(
-        [sys.executable, "-m", "manage.skeleton", "--register", *present],
-        cwd=BACKEND,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in result.stdout.splitlines():
-        say(line.strip())
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        sys.exit(f"{reason} (list {', '.join(present)} in backend/src/registry.py by hand)")
+    hint = f"list {', '.join(present)} in backend/src/registry.py by hand"
+    run_backend_module("manage.skeleton", "--register", *present, hint=hint)
 
 
 if __name__ == "__main__":

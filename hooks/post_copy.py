@@ -4,9 +4,10 @@ Runs on copier's own interpreter (`{{ _copier_python }}`), so it may use only th
 standard library: users run copier through `uvx copier` or `pipx run copier`.
 The working directory is the new project. Steps:
 
-1. create the domain modules of the `modules` answer with the project's own renderer,
-   backend/manage/skeleton.py (standard library and Jinja2, which copier has), the one
-   `uv run manage new-module` uses;
+1. write the auth tables' migration when src/auth/ was rendered (auth=jwt), then
+   create the domain modules of the `modules` answer, with the project's own renderers,
+   backend/manage/auth_tables.py and skeleton.py (standard library and Jinja2, which
+   copier has), the ones the update migration and `uv run manage new-module` use;
 2. write backend/.env from backend/.env.example with a fresh random secret;
 3. lock the backend's dependencies with `uv lock` when uv is installed;
 4. `git init` and make the first commit when the project is not inside a repository.
@@ -64,11 +65,16 @@ def write_env(backend: Path) -> None:
 
 
 def create_modules(backend: Path, names: list[str]) -> None:
-    if not names:
-        return
+    # The auth tables first: the modules' migrations follow them in the history.
+    manage(backend, "manage.auth_tables")
+    if names:
+        manage(backend, "manage.skeleton", *names)
+
+
+def manage(backend: Path, module: str, *args: str) -> None:
     # A child process run from backend/ imports the project's `manage` package as is.
     result = subprocess.run(
-        [sys.executable, "-m", "manage.skeleton", *names],
+        [sys.executable, "-m", module, *args],
         cwd=backend,
         capture_output=True,
         text=True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ANSWERS = ".copier-answers.yml"
@@ -19,6 +20,24 @@ ANSWERS = ".copier-answers.yml"
 
 def say(message: str) -> None:
     print(f"  {message}", flush=True)
+
+
+def run_backend_module(module: str, *args: str, hint: str) -> None:
+    """`python -m module args` in backend/ on copier's interpreter (it imports the project's
+    own `manage` package); its output is said line by line. On failure, exit with its last
+    error line and `hint`, what to do by hand."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd="backend",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        say(line.strip())
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        sys.exit(f"{reason} ({hint})")
 
 
 def git(

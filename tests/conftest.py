@@ -25,6 +25,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "py311-postgresql-no-docs-no-sdk": {
         "python_version": "3.11",
+        "auth": "none",
         "docs_environments": [],
         "modules": [],
         "include_sdk_example": False,
@@ -64,6 +65,10 @@ MODULE_NAME_ERRORS: dict[str, str] = {
 BOOT_SETS = list(ANSWER_SETS)
 # The image's steps differ by database only: one set of each.
 IMAGE_SETS = ["defaults", "py311-postgresql-no-docs-no-sdk"]
+
+# Time limit of a rendered project's whole test suite (fuzzing, real servers): about
+# 2.5 min alone on 2 cores, twice that beside the other renders of a parallel run.
+SUITE_TIMEOUT = 600
 
 # The PostgreSQL server of the tests (.ci/run starts one there): user:password@host:port.
 POSTGRES = os.environ.get("TEMPLATE_TEST_POSTGRES", "postgres:postgres@127.0.0.1:5432")

@@ -34,6 +34,7 @@ PROMPTS = {
     "modules": "Domain modules to start with, as a list",
     "database": "Database of the backend",
     "task_queue": "Where background and CPU-heavy jobs run",
+    "auth": "User accounts and login",
     "include_sdk_example": "Add an example module that calls a blocking",
     "include_cpu_example": "Add an example module that runs CPU-heavy work",
 }
@@ -92,6 +93,7 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     child.send(CLEAR + "[orders, invoices]" + ENTER)
     answer(child, "database", ENTER, offered="SQLite")  # the default: nothing to run
     answer(child, "task_queue", ENTER, offered="none")
+    answer(child, "auth", ENTER, offered="jwt")
     answer(child, "include_sdk_example", "n")
     answer(child, "include_cpu_example", "y")
     child.expect(pexpect.EOF)
@@ -111,6 +113,7 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
         "modules": ["orders", "invoices"],
         "database": "sqlite",
         "task_queue": "none",
+        "auth": "jwt",
         "include_sdk_example": False,
         "include_cpu_example": True,
     }
@@ -129,10 +132,11 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     # The next commands, printed for these answers, work as printed (path quoted).
     lines = [line.strip() for line in transcript.getvalue().splitlines()]
     start = lines.index("Café Olé is ready. Next:")
-    cd, copy_env, *modules, serve = lines[start + 2 : start + 7]
+    cd, copy_env, auth_tables, *modules, serve = lines[start + 2 : start + 8]
     assert cd == f"cd '{destination}/backend'"
     assert copy_env.startswith("cp .env.example .env ")  # the tasks were skipped
-    # ...so the modules are not created either: the commands that create them.
+    # ...so neither the auth tables' migration nor the modules: the commands that make them.
+    assert auth_tables.startswith("uv run python -m manage.auth_tables ")
     assert modules == ["uv run manage new-module orders", "uv run manage new-module invoices"]
     assert not (backend / "src" / "orders").exists()
     assert serve.endswith("# http://127.0.0.1:8000/health")  # no docs in local

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODULE_NAME_ERRORS, Project, copier_copy, run
+from tests.conftest import MODULE_NAME_ERRORS, SUITE_TIMEOUT, Project, copier_copy, run
 
 pytestmark = pytest.mark.xdist_group("modules")  # one project, built once per worker
 MODULES = ["posts", "orders", "user_profiles"]
@@ -51,9 +51,14 @@ def test_copy_task_created_and_registered_each_module(project: Project) -> None:
         assert (backend / "tests" / module / "test_concurrent_writes.py").is_file()
     registry = (backend / "src" / "registry.py").read_text("utf-8")
     assert '    "posts",\n    "orders",\n    "user_profiles",\n)' in registry
-    # One migration per table, chained in the order of the answer.
+    # One migration per table, chained in the order of the answer, after the auth tables'.
     history = project.check("uv", "run", "--frozen", "alembic", "history")
-    assert re.findall(r"create (\w+) table", history) == ["user_profile", "order", "post"]
+    assert re.findall(r"create (\w+) tables?\b", history) == [
+        "user_profile",
+        "order",
+        "post",
+        "auth",
+    ]
 
 
 def test_new_module_renders_what_the_copy_task_rendered(project: Project, tmp_path: Path) -> None:
@@ -96,7 +101,7 @@ def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str
     project.check(*uv, "manage", "check")
     output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", "tests/invoices")
     assert re.search(r"^\d+ passed", output.strip().splitlines()[-1]), output
-    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider")
+    output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", timeout=SUITE_TIMEOUT)
     summary = output.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), output
     assert "failed" not in summary, output

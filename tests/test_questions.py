@@ -136,6 +136,10 @@ COPIER_REFUSALS: list[tuple[dict[str, str], str]] = [
         {"task_queue": "rq"},
         "ValueError: Invalid choice for 'task_queue': 'rq' is not in ['none', 'celery']",
     ),
+    (
+        {"auth": "oauth"},
+        "ValueError: Invalid choice for 'auth': 'oauth' is not in ['jwt', 'none']",
+    ),
 ]
 
 CASES = [

@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import ANSWER_SETS, Project, psql
+from tests.conftest import ANSWER_SETS, SUITE_TIMEOUT, Project, psql
 
 pytestmark = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 
@@ -18,11 +18,13 @@ def project(rendered, answer_set: str) -> Project:
 
 def test_no_template_syntax_left(project: Project) -> None:
     skeleton = project.backend / "manage" / "module_template"  # Jinja2 of the project's own
+    auth_migration = project.backend / "manage" / "auth_migration.py.j2"  # the same
     leftovers = [
         str(path.relative_to(project.root))
         for path in project.files()
         if path.suffix not in {".lock", ".db", ".db-wal", ".db-shm"}
         and not path.is_relative_to(skeleton)
+        and path != auth_migration
         and re.search(r"(?<!\$)\{\{|\{%", path.read_text("utf-8"))  # ${{ }} is GitHub's
     ]
     assert leftovers == []
@@ -57,7 +59,17 @@ def test_lint_format_and_types(project: Project) -> None:
 
 
 def test_rendered_suite_passes(project: Project) -> None:
-    output = project.check("uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "-rA")
+    output = project.check(
+        "uv",
+        "run",
+        "--frozen",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        timeout=SUITE_TIMEOUT,
+    )
     summary = output.strip().splitlines()[-1]
     passed = int(re.search(r"(\d+) passed", summary).group(1))
     assert passed >= 30, summary
@@ -118,3 +130,21 @@ def test_task_queue_follows_answers(project: Project) -> None:
     assert ("CELERY_BROKER_URL" in config) is celery
     readme = (project.root / "README.md").read_text("utf-8")
     assert ("celery --app src.worker worker" in readme) is celery
+
+
+def test_auth_follows_answers(project: Project) -> None:
+    jwt = project.answers["auth"] == "jwt"
+    backend = project.backend
+    assert (backend / "src" / "auth" / "dependencies.py").exists() is jwt
+    assert (backend / "tests" / "auth" / "test_tokens.py").exists() is jwt
+    pyproject = (backend / "pyproject.toml").read_text("utf-8")
+    assert ('"pyjwt' in pyproject, '"pwdlib[argon2]' in pyproject) == (jwt, jwt)
+    assert ("auth_router" in (backend / "src" / "main.py").read_text("utf-8")) is jwt
+    assert ("AUTH_LOGIN_WINDOW_SECONDS" in (backend / ".env.example").read_text("utf-8")) is jwt
+    # The copy task wrote the auth tables' migration first: the modules' come after it.
+    migrations = sorted(path.name for path in (backend / "alembic" / "versions").glob("*.py"))
+    created = [name for name in migrations if name.endswith("_create_auth_tables.py")]
+    assert len(created) == int(jwt)
+    if jwt:
+        text = (backend / "alembic" / "versions" / created[0]).read_text("utf-8")
+        assert "down_revision: str | None = None\n" in text

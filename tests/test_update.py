@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Project, run
+from tests.conftest import SUITE_TIMEOUT, Project, run
 from tests.releases import (
     APP_TYPE,
     CLIENT_DOCSTRING,
@@ -314,7 +314,9 @@ class TestUpgradeOfAnEditedProject:
     def test_backend_suite_passes_after_update(self, upgraded: Upgrade) -> None:
         project = upgraded.project
         project.check("uv", "sync", "--frozen", "--quiet")
-        output = project.check("uv", "run", "--frozen", "pytest", "-v", "-p", "no:cacheprovider")
+        output = project.check(
+            "uv", "run", "--frozen", "pytest", "-v", "-p", "no:cacheprovider", timeout=SUITE_TIMEOUT
+        )
         assert re.search(r"^tests/test_tags.py::test_title_route_and_slug\S* PASSED", output, re.M)
         summary = output.strip().splitlines()[-1]
         assert re.search(r"\d+ passed", summary), summary

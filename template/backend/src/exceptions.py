@@ -126,7 +126,8 @@ class CPUJobTimeoutError(AppError):
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route: each status it can return, with the error schema."""
+    """The `responses=` of a route: each status it can return, with the error schema and
+    the headers that come with it."""
     documented: dict[int | str, dict[str, Any]] = {}
     for error in errors:
         entry = documented.setdefault(
@@ -134,6 +135,8 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
         )
         if error.message not in entry["description"]:
             entry["description"] += f" Or: {error.message}"
+        for header in error.headers:  # WWW-Authenticate on a 401, Retry-After on a 503...
+            entry.setdefault("headers", {})[header] = {"schema": {"type": "string"}}
     return documented
 
 
