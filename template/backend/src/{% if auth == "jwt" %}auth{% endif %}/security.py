@@ -10,6 +10,7 @@ pickling and start-up of processes; its own ThreadBudget (lifespan key
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import jwt
 from pwdlib import PasswordHash
@@ -20,8 +21,16 @@ from src.concurrency import ThreadBudget, run_sync
 from src.models import MAX_INTEGER
 
 _hasher = PasswordHash((Argon2Hasher(),))
-# Checked when the e-mail is unknown, so that answer takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache  # made at the first unknown e-mail, in its thread: a hash costs start-up ~100 ms
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify_unknown(password: str) -> None:
+    # Checked when the e-mail is unknown, so that answer takes as long as a wrong password.
+    _hasher.verify(password, _dummy_hash())
 
 
 async def hash_password(password: str, budget: ThreadBudget) -> str:
@@ -33,7 +42,7 @@ async def verify_password(
 ) -> tuple[bool, str | None]:
     """(matches, a new hash when the stored one uses outdated parameters)."""
     if password_hash is None:
-        await run_sync(_hasher.verify, password, _DUMMY_HASH, budget=budget)
+        await run_sync(_verify_unknown, password, budget=budget)
         return False, None
     return await run_sync(_hasher.verify_and_update, password, password_hash, budget=budget)
 
