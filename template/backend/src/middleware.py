@@ -94,10 +94,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])  # the last value of each header: only framing is read
-        if b"transfer-encoding" not in headers:
+        if not _header(scope, b"transfer-encoding"):
             # The body is Content-Length bytes long (none without it): the server reads no more.
-            length = headers.get(b"content-length", b"0")
+            length = _header(scope, b"content-length")
             if length.isdigit() and int(length) > self.max_bytes:
                 await error_response(RequestTooLargeError())(scope, receive, send)
             else:
