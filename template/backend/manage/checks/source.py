@@ -29,6 +29,8 @@ class Module:
     definitions: dict[str, Definition] = field(default_factory=dict)
     # Local name -> the dotted name it was imported as.
     imports: dict[str, str] = field(default_factory=dict)
+    # Top-level `name = value` and `name: annotation = value`: (annotation, value).
+    assignments: dict[str, tuple[ast.expr | None, ast.expr | None]] = field(default_factory=dict)
 
     @property
     def package(self) -> str:
@@ -110,6 +112,21 @@ class Project:
             return self.lookup(".".join([imported, *parts[cut + 1 :]]), _seen | {dotted})
         return None
 
+    def lookup_assignment(self, dotted: str) -> tuple[Module, str] | None:
+        """The module-level variable a dotted name refers to, following re-exports."""
+        module_name, _, name = dotted.rpartition(".")
+        for _ in range(10):
+            module = self.modules.get(module_name)
+            if module is None:
+                return None
+            if name in module.assignments:
+                return module, name
+            imported = module.imports.get(name)
+            if imported is None:
+                return None
+            module_name, _, name = imported.rpartition(".")
+        return None
+
     def files(self) -> Iterator[Module]:
         yield from self.modules.values()
 
@@ -122,6 +139,11 @@ def _index(module: Module) -> None:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                     module.definitions[f"{node.name}.{item.name}"] = item
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if isinstance(node.targets[0], ast.Name):
+                module.assignments[node.targets[0].id] = (None, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            module.assignments[node.target.id] = (node.annotation, node.value)
     for imported in ast.walk(module.tree):
         if isinstance(imported, ast.Import):
             for alias in imported.names:
