@@ -92,14 +92,25 @@ def openapi(
 
 
 @app.command()
-def check() -> None:
+def check(
+    list_rules: Annotated[
+        bool, typer.Option("--list", help="List the rules with what each asks for, and exit.")
+    ] = False,
+) -> None:
     """Check the code against the guidelines; exits with 1 on findings.
 
-    Blocking calls in async code (ruff's ASYNC rules, and helpers that hide one), route
-    documentation, module layout and cross-domain imports. One line per finding:
-    path:line: rule: message.
+    Blocking calls and CPU-heavy work in async code, route documentation, module layout,
+    cross-domain imports and database naming. One line per finding: path:line: rule:
+    message. A comment `# noqa: <code>` (see --list) silences that rule on its line.
     """
-    from manage.checks import ToolError, static_findings
+    from manage.checks import CODES, RULES, ToolError, static_findings, unsilenced
+
+    if list_rules:
+        width = max(map(len, RULES))
+        for rule, (code, meaning) in RULES.items():
+            typer.echo(f"{code:<10}  {rule.ljust(width)}  {meaning}")
+        return
+
     from manage.routes import api_routes, inspection_app, route_findings
 
     try:
@@ -108,13 +119,16 @@ def check() -> None:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     app_ = inspection_app()
-    findings = sorted({*findings, *route_findings(app_, BACKEND)})
+    findings, silenced = unsilenced(
+        sorted({*findings, *route_findings(app_, BACKEND)}), BACKEND, CODES
+    )
     for finding in findings:
         typer.echo(str(finding))
+    note = f" ({silenced} silenced by # noqa)" if silenced else ""
     if findings:
-        typer.echo(f"{len(findings)} finding(s)", err=True)
+        typer.echo(f"{len(findings)} finding(s){note}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"OK: src/ and its {len(api_routes(app_))} routes follow the guidelines")
+    typer.echo(f"OK: src/ and its {len(api_routes(app_))} routes follow the guidelines{note}")
 
 
 if __name__ == "__main__":

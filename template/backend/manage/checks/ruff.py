@@ -35,6 +35,7 @@ def ruff_findings(backend: Path) -> list[Finding]:
         "json",
         "--no-cache",
         "--no-fix",
+        "--ignore-noqa",  # manage check applies noqa comments itself, to count them
         "--exit-zero",
         "src",
     ]

@@ -6,21 +6,32 @@ Each planted problem is marked `# <-` in its source; findings must point at that
 from pathlib import Path
 from textwrap import dedent
 
-from manage.checks import Finding, static_findings
+from manage.checks import CODES, Finding, static_findings, unsilenced
 from manage.checks.blocking import blocking_findings
 from manage.checks.imports import import_findings
 from manage.checks.layout import layout_findings
+from manage.checks.models import model_findings
+from manage.checks.responses import response_findings
 from manage.checks.source import Project
 
 BACKEND = Path(__file__).resolve().parents[2]
 CORE = {
     "src/__init__.py": "",
     "src/models.py": """
+        from sqlalchemy import MetaData
         from sqlalchemy.orm import DeclarativeBase
+
+        NAMING_CONVENTION = {
+            "ix": "%(column_0_label)s_idx",
+            "uq": "%(table_name)s_%(column_0_name)s_key",
+            "ck": "%(table_name)s_%(constraint_name)s_check",
+            "fk": "%(table_name)s_%(column_0_name)s_fkey",
+            "pk": "%(table_name)s_pkey",
+        }
 
 
         class Base(DeclarativeBase):
-            pass
+            metadata = MetaData(naming_convention=NAMING_CONVENTION)
     """,
     "src/concurrency.py": """
         async def run_sync(func, /, *args, budget):
@@ -240,22 +251,172 @@ def test_cross_domain_imports(tmp_path: Path) -> None:
             "src/exceptions.py": "class AppError(Exception): ...\n",
             "src/auth/__init__.py": "from src.auth.service import verify\n",
             "src/auth/service.py": "def verify() -> None: ...\n",
+            "src/auth/constants.py": "class ErrorCode: ...\n",
+            "src/posts/__init__.py": "",
+            "src/posts/service.py": "",
+            "src/posts/constants.py": "class ErrorCode: ...\nLIMIT = 3\n",
             "src/shop/__init__.py": "",
             "src/shop/service.py": """
+                import src.posts.service
+                import src.posts.service as posts_service
+                from src.auth import constants as auth_constants
                 from src.auth import service as auth_service
+                from src.exceptions import AppError
+                from src.posts import service as post_service
+                from src.posts.constants import LIMIT as POSTS_LIMIT
+                from src.posts.constants import ErrorCode as PostsErrorCode
+                from src.shop import constants
                 from src.auth.service import verify  # <-
                 from src.auth import service  # <-
                 from src.auth import verify as check  # <-
-                from src.exceptions import AppError
-                from src.shop import constants
                 from ..auth.service import verify as also  # <-
+                import src.posts.service as ps  # <-
+                from src.posts import service as s  # <-
+                from src.posts.constants import ErrorCode as Code  # <-
             """,
         },
     )
-    lines = [marked(root, "src/shop/service.py", nth) for nth in (1, 2, 3, 4)]
-    findings = import_findings(Project(root))
-    assert [finding.line for finding in sorted(findings)] == lines
+    lines = [marked(root, "src/shop/service.py", nth) for nth in range(1, 8)]
+    findings = sorted(import_findings(Project(root)))
+    assert [finding.line for finding in findings] == lines
     assert "from src.auth import service as auth_service" in findings[0].message
+    assert "as PostsErrorCode" in findings[-1].message
+
+
+def test_naming_convention_table_and_column_names(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/models.py": """
+                from datetime import date, datetime
+
+                from sqlalchemy import DateTime, ForeignKey, Index, UniqueConstraint
+                from sqlalchemy.orm import Mapped, mapped_column
+
+                from src.models import Base
+
+
+                class Order(Base):
+                    __tablename__ = "order"
+                    __table_args__ = (
+                        UniqueConstraint("code", name="order_code_key"),
+                        Index("order_placed_at_idx", "placed_at"),
+                        UniqueConstraint("ref", name="uq_order_ref"),  # <-
+                    )
+
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    placed_at: Mapped[datetime]
+                    due_date: Mapped[date | None]
+                    shipped: Mapped[datetime | None]  # <-
+                    paid = mapped_column(DateTime(timezone=True))  # <-
+                    customer_id: Mapped[int] = mapped_column(
+                        ForeignKey("customer.id", name="fk_customer")  # <-
+                    )
+
+
+                class OrderItems(Base):  # <-
+                    __tablename__ = "OrderItems"
+            """,
+            "alembic/versions/2026_01_01_0000-abc_create_order.py": """
+                import sqlalchemy as sa
+                from alembic import op
+
+
+                def upgrade() -> None:
+                    op.create_table(  # <-
+                        "orders",
+                        sa.Column("id", sa.Integer(), nullable=False),
+                        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+                        sa.Column("shipped", sa.DateTime(timezone=True)),  # <-
+                        sa.PrimaryKeyConstraint("id", name=op.f("orders_pkey")),
+                        sa.UniqueConstraint("code", name="orders_code_unique"),  # <-
+                    )
+                    op.create_index(op.f("orders_placed_at_idx"), "orders", ["placed_at"])
+                    op.create_index("ix_orders_code", "orders", ["code"])  # <-
+            """,
+        },
+    )
+    models, migration = "src/shop/models.py", "alembic/versions/2026_01_01_0000-abc_create_order.py"
+    assert places(model_findings(Project(root))) == sorted(
+        [
+            *((models, marked(root, models, n), rule) for n, rule in enumerate(MODEL_RULES, 1)),
+            *((migration, marked(root, migration, n), r) for n, r in enumerate(MIGRATION_RULES, 1)),
+        ]
+    )
+    # Without the convention, every constraint name is a guess: that alone is a finding.
+    models_py = root / "src/models.py"
+    models_py.write_text(models_py.read_text("utf-8").replace("naming_convention=", "info="))
+    assert ("src/models.py", 1, "naming-convention") in places(model_findings(Project(root)))
+
+
+MODEL_RULES = [
+    "naming-convention",  # uq_order_ref
+    "datetime-column",  # shipped
+    "datetime-column",  # paid
+    "naming-convention",  # fk_customer
+    "table-name",  # OrderItems
+]
+MIGRATION_RULES = ["table-name", "datetime-column", "naming-convention", "naming-convention"]
+
+
+def test_a_response_built_from_jsonable_encoder(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/router.py": """
+                from fastapi.encoders import jsonable_encoder
+                from fastapi.responses import JSONResponse, Response
+
+
+                async def listed(items: list[object]) -> JSONResponse:
+                    return JSONResponse(jsonable_encoder(items))  # <-
+
+
+                async def later(items: list[object]) -> Response:
+                    body = jsonable_encoder(items)
+                    return JSONResponse(content=body, status_code=201)  # <-
+
+
+                async def fine(items: list[object]) -> list[object]:
+                    return jsonable_encoder(items)
+            """,
+        },
+    )
+    router = "src/shop/router.py"
+    assert places(response_findings(Project(root))) == [
+        (router, marked(root, router, 1), "jsonable-encoder-response"),
+        (router, marked(root, router, 2), "jsonable-encoder-response"),
+    ]
+
+
+def test_noqa_silences_the_rule_it_names_on_its_line(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/service.py": """
+                import sqlite3
+                import time
+
+
+                async def slow() -> None:
+                    time.sleep(1)  # noqa: ASYNC251 (a test double, never served)
+                    sqlite3.connect("a.db")  # noqa: MNG101
+                    sqlite3.connect("b.db")  # noqa: blocking-call
+                    sqlite3.connect("c.db")  # noqa: MNG102  # <- another rule: still reported
+                    sqlite3.connect("d.db")  # noqa  # <- names no rule: still reported
+            """,
+        },
+    )
+    kept, silenced = unsilenced(static_findings(root), root, CODES)
+    service = "src/shop/service.py"
+    assert places(kept) == [
+        (service, marked(root, service, 1), "blocking-call"),
+        (service, marked(root, service, 2), "blocking-call"),
+    ]
+    assert silenced == 3
 
 
 def test_the_project_passes_its_static_checks() -> None:
