@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from src.schemas import CustomModel
+from src.schemas import CustomModel, error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -215,7 +215,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def handle_validation_error(_: Request, exc: RequestValidationError) -> Response:
         # Readable 422s: one "field: message" pair per problem, in the shared schema.
         details = [
-            ErrorDetail(field=".".join(str(part) for part in error["loc"]), message=error["msg"])
+            ErrorDetail(field=".".join(str(part) for part in error["loc"]), message=error_message(error))
             for error in exc.errors()
         ]
         failed = ValidationFailedError

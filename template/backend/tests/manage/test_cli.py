@@ -44,6 +44,8 @@ async def undocumented() -> Liveness:
 async def slow() -> Liveness:
     time.sleep(0.01)  # <- sleep
     helpers.wait()  # <- helper
+    time.sleep(0.01)  # noqa: ASYNC251 (silenced by its code)
+    helpers.wait()  # noqa: MNG102
     return Liveness()
 """
 
@@ -102,6 +104,15 @@ def test_check_reports_each_planted_problem_at_its_line(planted: Path) -> None:
     assert "src.health.helpers.wait()" in found[helper]
     assert "time.sleep (src/health/helpers.py:5)" in found[helper]
     assert found[route].startswith("GET /health/undocumented: set status_code explicitly")
+    assert result.stderr.strip() == "3 finding(s) (2 silenced by # noqa)"
+
+
+def test_check_lists_its_rules() -> None:
+    result = manage("check", "--list")
+    assert result.returncode == 0, result.stderr
+    rules = {line.split()[1]: line.split()[0] for line in result.stdout.splitlines()}
+    assert rules["blocking-call"] == "MNG101"
+    assert {"cpu-bound", "naming-convention", "route-docs", "cross-domain-import"} <= set(rules)
 
 
 def test_routes_lists_the_documented_app() -> None:
