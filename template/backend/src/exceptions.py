@@ -215,7 +215,9 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def handle_validation_error(_: Request, exc: RequestValidationError) -> Response:
         # Readable 422s: one "field: message" pair per problem, in the shared schema.
         details = [
-            ErrorDetail(field=".".join(str(part) for part in error["loc"]), message=error_message(error))
+            ErrorDetail(
+                field=".".join(str(part) for part in error["loc"]), message=error_message(error)
+            )
             for error in exc.errors()
         ]
         failed = ValidationFailedError
