@@ -15,8 +15,8 @@ The route documentation rules need the app itself: see manage/routes.py.
 from pathlib import Path
 
 from manage.checks import blocking, imports, layout, models, responses
-from manage.checks.findings import Finding, unsilenced
-from manage.checks.ruff import ToolError, ruff_findings
+from manage.checks.findings import Finding, ToolError, unsilenced
+from manage.checks.ruff import ruff_findings
 from manage.checks.source import Project
 
 __all__ = ["CODES", "RULES", "Finding", "ToolError", "static_findings", "unsilenced"]

@@ -8,6 +8,10 @@ from pathlib import Path
 NOQA = re.compile(r"#\s*noqa:\s*([\w-]+(?:\s*,\s*[\w-]+)*)", re.IGNORECASE)
 
 
+class ToolError(Exception):
+    """A check could not run; str(error) says why."""
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     path: str  # relative to the backend directory, with forward slashes

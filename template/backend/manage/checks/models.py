@@ -14,7 +14,7 @@ from pathlib import Path
 
 from manage.checks.findings import Finding, relative
 from manage.checks.layout import is_model
-from manage.checks.source import Module, Project
+from manage.checks.source import Module, Project, parse
 from manage.skeleton import singular
 
 RULE_CONVENTION = "naming-convention"
@@ -208,7 +208,7 @@ def _datetime_attributes(project: Project, module: Module, node: ast.ClassDef) -
 
 
 def _migration(project: Project, path: Path, convention: dict[str, str]) -> Iterator[Finding]:
-    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    tree = parse(path, project.backend)
     relpath = relative(path, project.backend)
     for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
         func = call.func

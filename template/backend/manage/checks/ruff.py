@@ -6,11 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from manage.checks.findings import Finding, relative
-
-
-class ToolError(Exception):
-    """A checker could not run; str(error) says why."""
+from manage.checks.findings import Finding, ToolError, relative
 
 
 def find_ruff() -> str:

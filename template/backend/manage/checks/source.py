@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from manage.checks.findings import relative
+from manage.checks.findings import ToolError, relative
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 Definition = FunctionNode | ast.ClassDef
@@ -66,7 +66,7 @@ class Project:
                 continue
             parts = path.relative_to(backend).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-            tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+            tree = parse(path, backend)
             module = Module(name, path, relative(path, backend), tree)
             _index(module)
             self.modules[name] = module
@@ -129,6 +129,15 @@ class Project:
 
     def files(self) -> Iterator[Module]:
         yield from self.modules.values()
+
+
+def parse(path: Path, backend: Path) -> ast.Module:
+    """A file's syntax tree; a file that does not parse stops the checks with one line."""
+    try:
+        return ast.parse(path.read_text("utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError) as error:
+        where = f"{relative(path, backend)}:{getattr(error, 'lineno', None) or 1}"
+        raise ToolError(f"{where}: cannot parse: {getattr(error, 'msg', error)}") from None
 
 
 def _index(module: Module) -> None:

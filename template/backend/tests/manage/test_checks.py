@@ -6,7 +6,9 @@ Each planted problem is marked `# <-` in its source; findings must point at that
 from pathlib import Path
 from textwrap import dedent
 
-from manage.checks import CODES, Finding, static_findings, unsilenced
+import pytest
+
+from manage.checks import CODES, Finding, ToolError, static_findings, unsilenced
 from manage.checks.blocking import blocking_findings
 from manage.checks.imports import import_findings
 from manage.checks.layout import layout_findings
@@ -417,6 +419,12 @@ def test_noqa_silences_the_rule_it_names_on_its_line(tmp_path: Path) -> None:
         (service, marked(root, service, 2), "blocking-call"),
     ]
     assert silenced == 3
+
+
+def test_a_file_that_does_not_parse_is_one_line(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"src/shop/__init__.py": "", "src/shop/service.py": "def (:\n"})
+    with pytest.raises(ToolError, match=r"^src/shop/service.py:1: cannot parse: invalid syntax$"):
+        static_findings(root)
 
 
 def test_the_project_passes_its_static_checks() -> None:
