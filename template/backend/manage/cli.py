@@ -111,14 +111,18 @@ def check(
             typer.echo(f"{code:<10}  {rule.ljust(width)}  {meaning}")
         return
 
-    from manage.routes import api_routes, inspection_app, route_findings
-
     try:
         findings = static_findings(BACKEND)
     except ToolError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    app_ = inspection_app()
+    try:
+        from manage.routes import api_routes, inspection_app, route_findings
+
+        app_ = inspection_app()
+    except Exception as error:  # the route rules need the app: say why it does not import
+        typer.echo(f"error: the app does not import: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(2) from None
     findings, silenced = unsilenced(
         sorted({*findings, *route_findings(app_, BACKEND)}), BACKEND, CODES
     )

@@ -107,6 +107,20 @@ def test_check_reports_each_planted_problem_at_its_line(planted: Path) -> None:
     assert result.stderr.strip() == "3 finding(s) (2 silenced by # noqa)"
 
 
+def test_check_says_in_one_line_why_the_app_does_not_import(tmp_path: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("src", "manage"):
+        shutil.copytree(BACKEND / name, tmp_path / name, ignore=ignore)
+    shutil.copy(BACKEND / "pyproject.toml", tmp_path)
+    with (tmp_path / "src/health/schemas.py").open("a", encoding="utf-8") as schemas:
+        schemas.write("\nraise RuntimeError('Table post is already defined')\n")
+    result = manage("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: the app does not import: RuntimeError: Table post is already defined\n"
+    )
+
+
 def test_check_lists_its_rules() -> None:
     result = manage("check", "--list")
     assert result.returncode == 0, result.stderr
