@@ -60,6 +60,7 @@ BLOCKING_CALLS = frozenset(
         "ftplib.FTP",
         *(f"shutil.{name}" for name in ("copy", "copy2", "copyfile", "copytree")),
         *(f"shutil.{name}" for name in ("rmtree", "move", "make_archive", "unpack_archive")),
+        *(f"pandas.read_{kind}" for kind in ("csv", "excel", "json", "parquet", "sql")),
     }
 )
 HTTP_VERBS = frozenset({"request", "get", "post", "put", "patch", "delete", "head", "options"})
@@ -74,7 +75,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "sqlalchemy.orm.Session": frozenset(
         {"execute", "scalar", "scalars", "get", "commit", "flush", "refresh", "rollback"}
     )
-    | {"merge", "connection", "close"},
+    | {"query", "merge", "connection", "close"},
     "sqlalchemy.engine.Engine": frozenset({"connect", "begin", "dispose"}),
     "sqlalchemy.engine.Connection": frozenset(
         {"execute", "exec_driver_sql", "scalar", "scalars", "commit", "rollback"}
@@ -87,8 +88,13 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "subprocess.Popen": frozenset({"wait", "communicate"}),
     "smtplib.SMTP": frozenset({"connect", "login", "starttls", "sendmail", "send_message"}),
     "redis.Redis": frozenset({"*"}),
+    "botocore.client.BaseClient": frozenset({"*"}),  # boto3.client("s3")
     "pathlib.Path": PATH_IO | {"unlink", "mkdir", "rmdir", "rename", "replace", "iterdir"},
 }
+# Methods of those clients that do no I/O: they build something locally.
+LOCAL_METHODS = frozenset(
+    {"pipeline", "generate_presigned_url", "generate_presigned_post", "get_paginator"}
+)
 # Methods that read or write a file, on an object of unknown class (a Path in practice).
 FILE_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 
@@ -174,7 +180,7 @@ class BlockingAnalysis:
             if receiver is not None:
                 short = receiver.rpartition(".")[2]
                 methods = BLOCKING_METHODS.get(receiver, frozenset())
-                if func.attr in methods or "*" in methods:
+                if func.attr in methods or ("*" in methods and func.attr not in LOCAL_METHODS):
                     return f"{short}.{func.attr}", False
                 if func.attr in CPU_METHODS.get(receiver, ()):
                     return f"{short}.{func.attr}", True

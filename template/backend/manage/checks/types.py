@@ -38,6 +38,9 @@ RETURNS = {
     "sqlalchemy.engine.Engine.begin": "sqlalchemy.engine.Connection",
     "sqlite3.Connection.cursor": "sqlite3.Cursor",
     "pwdlib.PasswordHash.recommended": "pwdlib.PasswordHash",
+    "boto3.client": "botocore.client.BaseClient",
+    "boto3.Session.client": "botocore.client.BaseClient",
+    "boto3.session.Session.client": "botocore.client.BaseClient",
     "sqlalchemy.orm.sessionmaker": "sqlalchemy.orm.sessionmaker",
     "sqlalchemy.orm.sessionmaker.__call__": "sqlalchemy.orm.Session",
 }
@@ -126,8 +129,10 @@ class Types:
             receiver = self.of(module, func.value, env, owner)
             if receiver is not None:
                 return self.returned(f"{receiver}.{func.attr}")
-        elif isinstance(func, ast.Name) and func.id in env:  # calling an instance
-            return self.returned(f"{env[func.id]}.__call__")
+        elif isinstance(func, ast.Name):  # calling an instance: SessionLocal()
+            instance = env.get(func.id) or self.global_type(module, func.id)
+            if instance is not None:
+                return self.returned(f"{instance}.__call__")
         name = self.project.qualify(module, func)
         if name is None:
             return None

@@ -115,6 +115,30 @@ BLOCKS: dict[str, str] = {
             with Session(engine) as session:
                 session.scalars(text("select 1"))  # <-
     """,
+    "sqlalchemy_sessionmaker": """
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.orm import sessionmaker
+
+        SessionLocal = sessionmaker(create_engine("sqlite://"))
+
+
+        async def count() -> None:
+            with SessionLocal() as session:
+                session.execute(text("select 1"))  # <-
+    """,
+    "sqlalchemy_session_dependency": """
+        from collections.abc import Iterator
+
+        from fastapi import Depends
+        from sqlalchemy.orm import Session
+
+
+        def get_db() -> Iterator[Session]: ...
+
+
+        async def items(db: Session = Depends(get_db)) -> list[object]:
+            return list(db.query(object).all())  # <-
+    """,
     "sqlalchemy_engine_connect": """
         import sqlalchemy as sa
 
@@ -374,6 +398,22 @@ BLOCKS: dict[str, str] = {
         async def signup(mailer: Mailer) -> None:
             notify(mailer)  # <-
     """,
+    "boto3_client": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        async def download(key: str) -> object:
+            return s3.get_object(Bucket="uploads", Key=key)  # <-
+    """,
+    "pandas_read_csv": """
+        import pandas as pd
+
+
+        async def report() -> object:
+            return pd.read_csv("sales.csv")  # <-
+    """,
     "smtp_connect": """
         import smtplib
 
@@ -569,6 +609,17 @@ FINE: dict[str, str] = {
             await session.execute(text("select 1"))
             await session.commit()
     """,
+    "async_sessionmaker": """
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+        SessionLocal = async_sessionmaker(create_async_engine("sqlite+aiosqlite://"))
+
+
+        async def count() -> None:
+            async with SessionLocal() as session:
+                await session.execute(text("select 1"))
+    """,
     "async_engine": """
         from sqlalchemy import text
         from sqlalchemy.ext.asyncio import create_async_engine
@@ -669,6 +720,16 @@ FINE: dict[str, str] = {
 
         async def prepare(url: str) -> requests.PreparedRequest:
             return requests.Request("GET", url).prepare()
+    """,
+    "boto3_presigned_url": """
+        import boto3
+
+        s3 = boto3.client("s3")
+
+
+        async def upload_url(key: str) -> str:
+            params = {"Bucket": "uploads", "Key": key}
+            return str(s3.generate_presigned_url("put_object", Params=params))
     """,
     "json_of_small_text": """
         import json
