@@ -38,7 +38,6 @@ class ModuleError(Exception):
     """A module that cannot be created; the message is one line naming the problem."""
 
 
-@functools.cache
 def _rules() -> Any:
     """The macros of module_template/_names.j2: the naming rules copier.yml applies too."""
     return _environment().get_template("_names.j2").module
@@ -104,6 +103,7 @@ def _regex_search(value: str, pattern: str) -> str | None:
     return match.group() if match else None
 
 
+@functools.cache
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(SKELETON),
