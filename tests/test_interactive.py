@@ -23,21 +23,24 @@ pytestmark = pytest.mark.filterwarnings(
 CLEAR = "\x15"  # Ctrl-U: clear the pre-filled default
 DOWN, UP, ENTER, SPACE = "\x1b[B", "\x1b[A", "\r", " "
 
-PROMPTS = {
-    "project_name": "Project name, as people read it",
-    "project_slug": "Short name for the folder and the Python distribution",
-    "description": "One sentence that says what the API does",
-    "author_name": "Who maintains it, a person or a team",
-    "author_email": "Contact e-mail of the maintainers",
-    "python_version": "Oldest Python version the backend must run on",
-    "docs_environments": "Environments that serve the interactive API docs",
-    "modules": "Domain modules to start with, as a list",
-    "database": "Database of the backend",
-    "task_queue": "Where background and CPU-heavy jobs run",
-    "auth": "User accounts and login",
-    "include_sdk_example": "Add an example module that calls a blocking",
-    "include_cpu_example": "Add an example module that runs CPU-heavy work",
+COLUMNS = 80  # the narrowest common terminal: copier cuts help lines at its edge
+QUESTIONS = {
+    name: spec
+    for name, spec in yaml.safe_load((ROOT / "copier.yml").read_text("utf-8")).items()
+    if not name.startswith("_") and spec.get("when", True) is not False
 }
+# What a user reads at each question, line by line: the help, then the choices.
+SHOWN = {
+    name: [line.strip() for line in spec["help"].splitlines()]
+    + [str(c) for c in spec.get("choices", [])]
+    for name, spec in QUESTIONS.items()
+}
+
+
+def test_every_help_line_fits_the_terminal() -> None:
+    # On screen each line follows "🎤 " (help) or " » " (choices): 3 columns.
+    too_wide = [line for lines in SHOWN.values() for line in lines if 3 + len(line) >= COLUMNS]
+    assert too_wide == []
 
 
 def spawn_copier(destination: Path) -> tuple[pexpect.spawn, io.StringIO]:
@@ -48,7 +51,7 @@ def spawn_copier(destination: Path) -> tuple[pexpect.spawn, io.StringIO]:
         args,
         cwd=destination.parent,
         env=env,
-        dimensions=(40, 200),
+        dimensions=(40, COLUMNS),
         encoding="utf-8",
         timeout=60,
     )
@@ -58,8 +61,10 @@ def spawn_copier(destination: Path) -> tuple[pexpect.spawn, io.StringIO]:
 
 
 def answer(child: pexpect.spawn, question: str, keys: str, offered: str = "") -> None:
-    """Wait for the question (and the default it offers), then press the keys."""
-    child.expect_exact(PROMPTS[question])
+    """Wait for the question, every line of its help and choices visible whole (and the
+    default it offers), then press the keys."""
+    for line in SHOWN[question]:
+        child.expect_exact(line)
     if offered:
         child.expect_exact(offered)
     child.send(keys)
@@ -155,7 +160,7 @@ def test_a_slug_that_cannot_be_derived_must_be_typed(tmp_path: Path) -> None:
         "Validation error for question 'project_slug': must not be empty (example: my-api)"
     )
     child.send("tokyo-api" + ENTER)
-    for question in list(PROMPTS)[2:]:
+    for question in list(QUESTIONS)[2:]:
         answer(child, question, ENTER)
     child.expect(pexpect.EOF)
     child.close()
