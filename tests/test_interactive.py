@@ -71,9 +71,10 @@ def answer(child: pexpect.spawn, question: str, keys: str, offered: str = "") ->
 
 
 def refused(child: pexpect.spawn, question: str, message: str) -> None:
-    """Wait for a validation error, as far as the terminal shows it: copier prints it on
-    one row (prompt_toolkit's validation toolbar), cut at the edge, so every message
-    starts with the answer and what is wrong with it."""
+    """Wait for a question's first validation error, as far as the terminal shows it:
+    copier prints it on one row (prompt_toolkit's validation toolbar), cut at the edge,
+    so every message starts with the answer and what is wrong with it. (A second error
+    is drawn over the first one, only the characters that differ.)"""
     child.expect_exact(f"Validation error for question '{question}': {message}"[: COLUMNS - 1])
 
 
@@ -93,11 +94,8 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "python_version", DOWN + ENTER)  # 3.12 -> 3.13
     # local and staging are ticked: untick local, tick production.
     answer(child, "docs_environments", SPACE + DOWN + DOWN + SPACE + ENTER)
-    # Offered [posts]; typed wrong: a class-style name.
-    answer(child, "modules", CLEAR + "[orders, Invoices]" + ENTER, offered="posts")
-    refused(child, "modules", '"Invoices" is not a module name: use lowercase letters')
-    # Typed wrong again: two modules with one table. The answers so far are kept.
-    child.send(CLEAR + "[orders, order]" + ENTER)
+    # Offered [posts]; typed wrong: two modules with one table.
+    answer(child, "modules", CLEAR + "[orders, order]" + ENTER, offered="posts")
     refused(child, "modules", '"order" would make table "order", already used by module "orders"')
     child.send(CLEAR + "[orders, invoices]" + ENTER)
     answer(child, "database", ENTER, offered="SQLite")  # the default: nothing to run
