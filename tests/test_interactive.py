@@ -98,9 +98,9 @@ def test_a_newcomer_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "modules", CLEAR + "[orders, order]" + ENTER, offered="posts")
     refused(child, "modules", '"order" would make table "order", already used by module "orders"')
     child.send(CLEAR + "[orders, invoices]" + ENTER)
-    answer(child, "database", ENTER, offered="SQLite")  # the default: nothing to run
-    answer(child, "task_queue", ENTER, offered="none")
-    answer(child, "auth", ENTER, offered="jwt")
+    answer(child, "database", ENTER)  # the default, SQLite: nothing to run
+    answer(child, "task_queue", ENTER)
+    answer(child, "auth", ENTER)
     answer(child, "include_sdk_example", "n")
     answer(child, "include_cpu_example", "y")
     child.expect(pexpect.EOF)
