@@ -236,30 +236,63 @@ def migration_head(backend: Path) -> str | None:
     return heads.pop() if heads else None
 
 
-# A table declared in a model or created by a migration.
-TABLE_NAME = re.compile(
-    r"""__tablename__(?:\s*:[^=\n]+)?\s*=\s*["'](\w+)["']|create_table\(\s*["'](\w+)["']"""
-)
+# A table a model declares.
+TABLE_NAME = re.compile(r"""^\s*__tablename__(?:\s*:[^=\n]+)?\s*=\s*["'](\w+)["']""", re.MULTILINE)
+
+
+def _migrated_tables(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The tables a migration's upgrade() creates (or renames to) and drops (or renames)."""
+    created: set[str] = set()
+    dropped: set[str] = set()
+    upgrade = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == "upgrade"
+        ),
+        None,
+    )
+    for node in ast.walk(upgrade) if upgrade is not None else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        names = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
+        if node.func.attr == "create_table" and names:
+            created.add(names[0])
+        elif node.func.attr == "drop_table" and names:
+            dropped.add(names[0])
+        elif node.func.attr == "rename_table" and len(names) == 2:
+            dropped.add(names[0])
+            created.add(names[1])
+    return created, dropped
 
 
 def project_tables(backend: Path) -> dict[str, str]:
-    """The tables the project's models and migrations name, each with who uses it."""
+    """The tables the project's models declare and its migrations leave, each with who
+    uses it: a new module's table must be none of them."""
     tables: dict[str, str] = {}
-    models = sorted((backend / "src").glob("*/**/*.py"))
-    for path in [*models, *sorted((backend / VERSIONS).glob("*.py"))]:
-        relative = path.relative_to(backend)
-        owner = (
-            f"module {show(relative.parts[1])}"
-            if relative.parts[0] == "src"
-            else f"the migration {relative.as_posix()}"
-        )
+    for path in sorted((backend / "src").glob("*/**/*.py")):
+        module = f"module {show(path.relative_to(backend / 'src').parts[0])}"
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         for match in TABLE_NAME.finditer(text):
-            tables.setdefault(match.group(1) or match.group(2), owner)
-    return tables
+            tables.setdefault(match.group(1), module)
+    dropped: set[str] = set()
+    for path in sorted((backend / VERSIONS).glob("*.py")):
+        try:
+            created, gone = _migrated_tables(ast.parse(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, SyntaxError):
+            continue
+        dropped |= gone
+        for table in created:
+            tables.setdefault(table, f"the migration {(VERSIONS / path.name).as_posix()}")
+    # Dropped by a later migration and declared by no model: free again.
+    return {
+        t: owner for t, owner in tables.items() if t not in dropped or owner.startswith("module")
+    }
 
 
 def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Path, str]:
@@ -280,7 +313,7 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
 
 def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
     """Every file to write for module `name` (paths relative to backend), or ModuleError."""
-    problem = name_error(name, registered(backend), project_tables(backend))
+    problem = name_error(name)  # the name alone first: it becomes paths below
     if problem:
         raise ModuleError(problem)
     taken_paths = [Path("src", name), Path("src", f"{name}.py")]
@@ -288,6 +321,9 @@ def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
     for taken in taken_paths:
         if (backend / taken).exists() or (backend / taken).is_symlink():
             raise ModuleError(f"{taken} already exists: choose another name")
+    problem = name_error(name, registered(backend), project_tables(backend))
+    if problem:
+        raise ModuleError(problem)
     names = Names(name, singular(name))
     files = render_files(names, crud=crud)
     files[REGISTRY] = registry_with(backend, name)
