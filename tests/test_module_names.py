@@ -8,6 +8,7 @@ manage/skeleton.py (what `manage new-module` and the copy task run).
 
 import ast
 import importlib.util
+import json
 import keyword
 import os
 import random
@@ -41,6 +42,7 @@ HARD_NAMES = {
     "ls": "variable l: ruff E741 (ambiguous variable name)",
     "statuses": "variable status shadowed fastapi's status",
     "x_s": "singular x_: names ending in an underscore",
+    "users": "UserRead and UserCreate beside auth's: long names in the OpenAPI schema",
 }
 # Names refused up front (with the modules listed before them), and the line they get.
 REFUSED = [
@@ -232,6 +234,19 @@ def test_reserved_names_cover_the_project() -> None:
                 assert name in reserved, path
 
 
+def test_project_schemas_are_listed() -> None:
+    """The project's bodies named like a module's (<Row>Create, Read, Update) are known."""
+    schemas = {
+        name
+        for path in (BACKEND / "src").rglob("*.py*")
+        for name in re.findall(
+            r"^class (\w+(?:Create|Read|Update))\b", path.read_text("utf-8"), re.M
+        )
+    }
+    assert schemas == set(RULES.project_schemas)
+    assert str(RULES.model("user")) == "UserItem"
+
+
 def test_skeletons_own_names_are_taken() -> None:
     """A module named like a class or variable of the skeleton's code gets a suffix."""
     for path, text in module_files("widgets").items():
@@ -298,6 +313,9 @@ def test_accepted_names_pass_the_full_chain(tmp_path: Path) -> None:
     check(*uv, "mypy")
     check(*uv, "alembic", "upgrade", "head")
     assert "No new upgrade operations detected" in check(*uv, "alembic", "check"), shown
+    # The app imports; no two bodies share a name (FastAPI would qualify both).
+    schemas = json.loads(check(*uv, "manage", "openapi"))["components"]["schemas"]
+    assert [name for name in schemas if "__" in name] == [], shown
     # Per module: its table, routes, error code and row variable (the rest of each
     # module's suite does not depend on the name).
     tests = [f"tests/{name}/test_{name}.py" for name in names]
