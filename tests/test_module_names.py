@@ -289,7 +289,7 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 @pytest.mark.xdist_group("module-names")
 def test_accepted_names_pass_the_full_chain(tmp_path: Path) -> None:
     """One project with every hard name and random ones: it imports, and its ruff, ruff
-    format, strict mypy, migrations and each module's tests pass."""
+    format, strict mypy and each module's tests (which run the migrations) pass."""
     seed = int(os.environ.get("MODULE_NAMES_SEED") or secrets.randbelow(10**6))
     names = random_names(random.Random(seed), 6)  # noqa: S311 - reproducible names, not secrets
     shown = f"MODULE_NAMES_SEED={seed}, modules={names}"
@@ -311,8 +311,6 @@ def test_accepted_names_pass_the_full_chain(tmp_path: Path) -> None:
     check(*uv, "ruff", "check", ".")
     check(*uv, "ruff", "format", "--check", ".")
     check(*uv, "mypy")
-    check(*uv, "alembic", "upgrade", "head")
-    assert "No new upgrade operations detected" in check(*uv, "alembic", "check"), shown
     # The app imports; no two bodies share a name (FastAPI would qualify both).
     schemas = json.loads(check(*uv, "manage", "openapi"))["components"]["schemas"]
     assert [name for name in schemas if "__" in name] == [], shown
