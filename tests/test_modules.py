@@ -62,25 +62,28 @@ def test_copy_task_created_and_registered_each_module(project: Project) -> None:
 
 
 def test_new_module_renders_what_the_copy_task_rendered(project: Project, tmp_path: Path) -> None:
-    # A copy of the backend without `orders`, then `manage new-module orders` there.
+    # A copy of the backend without `user_profiles` (the last one made: its migration is
+    # the head), then `manage new-module user_profiles` there.
     copy = tmp_path / "backend"
     shutil.copytree(project.backend, copy, ignore=shutil.ignore_patterns(".venv", "*cache*"))
-    for part in ("src/orders", "tests/orders"):
+    for part in ("src/user_profiles", "tests/user_profiles"):
         shutil.rmtree(copy / part)
+    (migration,) = (copy / "alembic" / "versions").glob("*_create_user_profile_table.py")
+    migration.unlink()  # else its table is taken: the new module would create it twice
     registry = copy / "src" / "registry.py"
-    registry.write_text(registry.read_text("utf-8").replace('    "orders",\n', ""), "utf-8")
+    registry.write_text(registry.read_text("utf-8").replace('    "user_profiles",\n', ""), "utf-8")
     python = project.backend / ".venv" / "bin" / "python"
     # `python -m` puts the copy first on sys.path: its own manage/ and src/ are used.
-    result = run(python, "-m", "manage.cli", "new-module", "orders", cwd=copy)
+    result = run(python, "-m", "manage.cli", "new-module", "user_profiles", cwd=copy)
     assert result.returncode == 0, result.stderr
-    for part in ("src/orders", "tests/orders"):
+    for part in ("src/user_profiles", "tests/user_profiles"):
         comparison = filecmp.dircmp(project.backend / part, copy / part, ignore=["__pycache__"])
         assert comparison.left_only == comparison.right_only == [], part
         _, mismatch, errors = filecmp.cmpfiles(
             project.backend / part, copy / part, comparison.common_files, shallow=False
         )
         assert (mismatch, errors) == ([], []), part
-    assert registry.read_text("utf-8").endswith('    "user_profiles",\n    "orders",\n)\n')
+    assert registry.read_text("utf-8").endswith('    "orders",\n    "user_profiles",\n)\n')
 
 
 def test_new_module_says_what_it_made(invoices: tuple[Project, str]) -> None:

@@ -14,78 +14,51 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
-import keyword
 import re
 import secrets
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from manage.names import MAX_LENGTH, NAME_PATTERN, RESERVED
 
 SKELETON = Path(__file__).resolve().parent / "module_template"
 REGISTRY = Path("src/registry.py")
 VERSIONS = Path("alembic/versions")
-# Names the generated code already uses: a variable or class named like the module's
-# row would shadow them, so those get a suffix.
-TAKEN_VARIABLES = {
-    *("data", "db", "fields", "item", "limit", "offset", "router", "row", "rows"),
-    *("sa", "service", "session", "status"),
-}
-TAKEN_CLASSES = {
-    *("Annotated", "APIRouter", "Base", "CustomModel", "Depends", "Field", "Mapped", "Path"),
-    *("Database", "Db", "Query", "Row", "TimestampMixin", "TypeAdapter"),
-}
-
-
-def show(name: str) -> str:
-    """A name quoted for a message, the way copier.yml's validator quotes it."""
-    return json.dumps(name, ensure_ascii=not name.isprintable())
 
 
 class ModuleError(Exception):
     """A module that cannot be created; the message is one line naming the problem."""
 
 
-def name_error(name: str) -> str | None:
-    """Why `name` cannot name a domain module, or None. Same rules as copier.yml's."""
-    shown = show(name)
-    if not re.fullmatch(NAME_PATTERN, name):
-        return (
-            f"{shown} is not a module name: use lowercase letters, digits and single "
-            "underscores, starting with a letter (example: user_profiles)"
-        )
-    if len(name) > MAX_LENGTH:
-        return f"{shown} is {len(name)} characters long: {MAX_LENGTH} at most"
-    if keyword.iskeyword(name):
-        return f"{shown} is a Python keyword: choose another (example: {name}_items)"
-    if name in RESERVED:
-        return f"{shown} is taken by the project skeleton: choose another"
-    return None
+def _rules() -> Any:
+    """The macros of module_template/_names.j2: the naming rules copier.yml applies too."""
+    return _environment().get_template("_names.j2").module
+
+
+def name_error(
+    name: str, modules: Sequence[str] = (), tables: Mapping[str, str] | None = None
+) -> str | None:
+    """Why `name` cannot name a new module beside `modules` and `tables` (table -> its
+    user), or None. The same line copier.yml's validator gives."""
+    return str(_rules().name_error(name, list(modules), dict(tables or {}))) or None
+
+
+def show(name: str) -> str:
+    """A name quoted for a message, as the validator quotes it."""
+    return str(_rules().show(name))
 
 
 def singular(name: str) -> str:
-    """The row's name: orders -> order, categories -> category, addresses -> address.
-
-    English plurals are irregular: a name this gets wrong (news -> new) still works,
-    and the generated class, table and error code are easy to rename.
-    """
-    head, _, last = name.rpartition("_")
-    if last.endswith("ies") and len(last) > 4:
-        last = last[:-3] + "y"
-    elif last.endswith(("sses", "shes", "ches", "xes", "zes")) or (
-        last.endswith("uses") and not last.endswith(("ouses", "auses"))  # statuses, not houses
-    ):
-        last = last[:-2]
-    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        last = last[:-1]
-    return f"{head}_{last}" if head else last
+    """The row's name: orders -> order, categories -> category (module_template/_names.j2)."""
+    return str(_rules().singular(name))
 
 
 @dataclass(frozen=True)
@@ -101,12 +74,11 @@ class Names:
 
     @property
     def var(self) -> str:  # the variable holding one row
-        return f"{self.entity}_row" if self.entity in TAKEN_VARIABLES else self.entity
+        return str(_rules().var(self.entity))
 
     @property
     def model(self) -> str:  # UserProfile
-        camel = "".join(part.capitalize() for part in self.entity.split("_"))
-        return f"{camel}Item" if camel in TAKEN_CLASSES else camel
+        return str(_rules().model(self.entity))
 
     def context(self) -> dict[str, str]:
         label = self.entity.replace("_", " ")
@@ -125,13 +97,23 @@ class Names:
         }
 
 
+def _regex_search(value: str, pattern: str) -> str | None:
+    """Jinja filter, as copier's (jinja2-ansible-filters): the first match, or None."""
+    match = re.search(pattern, value)
+    return match.group() if match else None
+
+
+@functools.cache
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(SKELETON),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - renders Python source, not HTML
     )
+    env.filters["regex_search"] = _regex_search
+    env.filters["to_json"] = json.dumps
+    return env
 
 
 def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
@@ -254,6 +236,65 @@ def migration_head(backend: Path) -> str | None:
     return heads.pop() if heads else None
 
 
+# A table a model declares.
+TABLE_NAME = re.compile(r"""^\s*__tablename__(?:\s*:[^=\n]+)?\s*=\s*["'](\w+)["']""", re.MULTILINE)
+
+
+def _migrated_tables(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """The tables a migration's upgrade() creates (or renames to) and drops (or renames)."""
+    created: set[str] = set()
+    dropped: set[str] = set()
+    upgrade = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == "upgrade"
+        ),
+        None,
+    )
+    for node in ast.walk(upgrade) if upgrade is not None else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        names = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
+        if node.func.attr == "create_table" and names:
+            created.add(names[0])
+        elif node.func.attr == "drop_table" and names:
+            dropped.add(names[0])
+        elif node.func.attr == "rename_table" and len(names) == 2:
+            dropped.add(names[0])
+            created.add(names[1])
+    return created, dropped
+
+
+def project_tables(backend: Path) -> dict[str, str]:
+    """The tables the project's models declare and its migrations leave, each with who
+    uses it: a new module's table must be none of them."""
+    tables: dict[str, str] = {}
+    for path in sorted((backend / "src").glob("*/**/*.py")):
+        module = f"module {show(path.relative_to(backend / 'src').parts[0])}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for match in TABLE_NAME.finditer(text):
+            tables.setdefault(match.group(1), module)
+    dropped: set[str] = set()
+    for path in sorted((backend / VERSIONS).glob("*.py")):
+        try:
+            created, gone = _migrated_tables(ast.parse(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, SyntaxError):
+            continue
+        dropped |= gone
+        for table in created:
+            tables.setdefault(table, f"the migration {(VERSIONS / path.name).as_posix()}")
+    # Dropped by a later migration and declared by no model: free again.
+    return {
+        t: owner for t, owner in tables.items() if t not in dropped or owner.startswith("module")
+    }
+
+
 def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Path, str]:
     revision = secrets.token_hex(6)
     text = (
@@ -272,12 +313,17 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
 
 def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
     """Every file to write for module `name` (paths relative to backend), or ModuleError."""
-    problem = name_error(name)
+    problem = name_error(name)  # the name alone first: it becomes paths below
     if problem:
         raise ModuleError(problem)
-    for taken in (Path("src", name), Path("src", f"{name}.py"), Path("tests", name)):
+    taken_paths = [Path("src", name), Path("src", f"{name}.py")]
+    taken_paths += [Path("tests", name), Path("tests", f"{name}.py")]
+    for taken in taken_paths:
         if (backend / taken).exists() or (backend / taken).is_symlink():
             raise ModuleError(f"{taken} already exists: choose another name")
+    problem = name_error(name, registered(backend), project_tables(backend))
+    if problem:
+        raise ModuleError(problem)
     names = Names(name, singular(name))
     files = render_files(names, crud=crud)
     files[REGISTRY] = registry_with(backend, name)
@@ -374,9 +420,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
         return 0
+    try:
+        modules, tables = registered(backend), project_tables(backend)
+    except ModuleError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for index, name in enumerate(args.names):
         twice = f"{show(name)} is listed twice" if name in args.names[:index] else None
-        problem = name_error(name) or twice
+        problem = twice or name_error(name, [*modules, *args.names[:index]], tables)
         if problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
