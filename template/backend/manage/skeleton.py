@@ -31,6 +31,8 @@ from manage.names import MAX_LENGTH, NAME_PATTERN, RESERVED
 
 SKELETON = Path(__file__).resolve().parent / "module_template"
 REGISTRY = Path("src/registry.py")
+# Present when the project has users (the auth=jwt answer): its CRUD modules get owners.
+AUTH = Path("src/auth/dependencies.py")
 VERSIONS = Path("alembic/versions")
 # Names the generated code already uses: a variable or class named like the module's
 # row would shadow them, so those get a suffix.
@@ -42,6 +44,9 @@ TAKEN_CLASSES = {
     *("Annotated", "APIRouter", "Base", "CustomModel", "Depends", "Field", "Mapped", "Path"),
     *("Database", "Db", "Query", "Row", "TimestampMixin", "TypeAdapter"),
 }
+# Names the generated code uses only when its rows have owners.
+OWNED_VARIABLES = {"changed", "user"}
+OWNED_CLASSES = {"CurrentUser", "ForbiddenError", "UnauthorizedError"}
 
 
 def show(name: str) -> str:
@@ -94,6 +99,7 @@ class Names:
 
     module: str  # user_profiles: the package, settings prefix and list route
     entity: str  # user_profile: the table, the error code and the id parameter
+    owned: bool = False  # rows have an owner (the project has src/auth/)
 
     @property
     def url(self) -> str:  # /user-profiles
@@ -101,12 +107,14 @@ class Names:
 
     @property
     def var(self) -> str:  # the variable holding one row
-        return f"{self.entity}_row" if self.entity in TAKEN_VARIABLES else self.entity
+        taken = TAKEN_VARIABLES | (OWNED_VARIABLES if self.owned else set())
+        return f"{self.entity}_row" if self.entity in taken else self.entity
 
     @property
     def model(self) -> str:  # UserProfile
         camel = "".join(part.capitalize() for part in self.entity.split("_"))
-        return f"{camel}Item" if camel in TAKEN_CLASSES else camel
+        taken = TAKEN_CLASSES | (OWNED_CLASSES if self.owned else set())
+        return f"{camel}Item" if camel in taken else camel
 
     def context(self) -> dict[str, str]:
         label = self.entity.replace("_", " ")
@@ -134,10 +142,10 @@ def _environment() -> Environment:
     )
 
 
-def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
+def render_files(names: Names, *, crud: bool, private: bool = False) -> dict[Path, str]:
     """The module's files (paths relative to the backend), rendered."""
     env = _environment()
-    context = {**names.context(), "crud": crud}
+    context = {**names.context(), "crud": crud, "owned": names.owned, "private": private}
     files: dict[Path, str] = {}
     for template in sorted(SKELETON.glob("src/*.py.j2")):
         text = env.get_template(f"src/{template.name}").render(context)
@@ -261,6 +269,7 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
         .get_template("migration.py.j2")
         .render(
             entity=names.entity,
+            owned=names.owned,
             revision=revision,
             down_revision=head,
             create_date=now.isoformat(sep=" ", timespec="seconds"),
@@ -270,16 +279,20 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
     return VERSIONS / f"{stamp}-{revision}_create_{names.entity}_table.py", text
 
 
-def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
+def plan(backend: Path, name: str, *, crud: bool, private: bool = False) -> dict[Path, str]:
     """Every file to write for module `name` (paths relative to backend), or ModuleError."""
     problem = name_error(name)
     if problem:
         raise ModuleError(problem)
+    owned = crud and (backend / AUTH).is_file()
+    if private and not owned:
+        needs = "a table (not --no-crud)" if not crud else f"users ({AUTH}, the auth=jwt answer)"
+        raise ModuleError(f"--private makes reads need a logged-in owner: it needs {needs}")
     for taken in (Path("src", name), Path("src", f"{name}.py"), Path("tests", name)):
         if (backend / taken).exists() or (backend / taken).is_symlink():
             raise ModuleError(f"{taken} already exists: choose another name")
-    names = Names(name, singular(name))
-    files = render_files(names, crud=crud)
+    names = Names(name, singular(name), owned=owned)
+    files = render_files(names, crud=crud, private=private)
     files[REGISTRY] = registry_with(backend, name)
     if crud:
         now = datetime.now(timezone.utc)  # noqa: UP017 - copier may run on Python 3.10
@@ -326,13 +339,15 @@ def write(backend: Path, files: dict[Path, str]) -> None:
             raise
 
 
-def create_module(backend: Path, name: str, *, crud: bool = True) -> list[Path]:
+def create_module(
+    backend: Path, name: str, *, crud: bool = True, private: bool = False
+) -> list[Path]:
     """Create src/<name>/, tests/<name>/ and (with crud) its migration; register it.
 
     Returns the written paths relative to `backend`. Raises ModuleError, having
     written nothing, when the name is refused or the project is not as expected.
     """
-    files = plan(backend, name, crud=crud)
+    files = plan(backend, name, crud=crud, private=private)
     try:
         write(backend, files)
     except OSError as error:
