@@ -44,9 +44,8 @@ TAKEN_CLASSES = {
     *("Annotated", "APIRouter", "Base", "CustomModel", "Depends", "Field", "Mapped", "Path"),
     *("Database", "Db", "Query", "Row", "TimestampMixin", "TypeAdapter"),
 }
-# Names the generated code uses only when its rows have owners.
+# Variables the generated code adds when its rows have owners.
 OWNED_VARIABLES = {"changed", "user"}
-OWNED_CLASSES = {"CurrentUser", "ForbiddenError", "UnauthorizedError"}
 
 
 def show(name: str) -> str:
@@ -113,8 +112,7 @@ class Names:
     @property
     def model(self) -> str:  # UserProfile
         camel = "".join(part.capitalize() for part in self.entity.split("_"))
-        taken = TAKEN_CLASSES | (OWNED_CLASSES if self.owned else set())
-        return f"{camel}Item" if camel in taken else camel
+        return f"{camel}Item" if camel in TAKEN_CLASSES else camel
 
     def context(self) -> dict[str, str]:
         label = self.entity.replace("_", " ")
