@@ -1,10 +1,16 @@
-"""Helpers for tests that need users: register, log in, and both at once (`log_in_as`)."""
+"""Helpers for tests of logins over HTTP: register, log in, both at once, anonymous calls.
 
+A test that needs a user rather than a login takes conftest's `log_in_new_user` (faster).
+"""
+
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx2
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
+# conftest's `log_in_new_user`: an e-mail in, a new user's `Authorization` header out.
+LogIn = Callable[[str], Awaitable[dict[str, str]]]
 
 
 async def register(client: httpx2.AsyncClient, email: str) -> int:
@@ -18,7 +24,7 @@ async def log_in(client: httpx2.AsyncClient, email: str, password: str = PASSWOR
     return await client.post("/auth/token", data={"username": email, "password": password})
 
 
-async def log_in_as(client: httpx2.AsyncClient, email: str) -> dict[str, str]:
+async def register_and_log_in(client: httpx2.AsyncClient, email: str) -> dict[str, str]:
     """A new account's `Authorization` header: pass it as `headers=` to act as that user."""
     await register(client, email)
     response = await log_in(client, email)
