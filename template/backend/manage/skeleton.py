@@ -284,8 +284,8 @@ def plan(backend: Path, name: str, *, crud: bool, private: bool = False) -> dict
         raise ModuleError(problem)
     owned = crud and (backend / AUTH).is_file()
     if private and not owned:
-        needs = "a table (not --no-crud)" if not crud else f"users ({AUTH}, the auth=jwt answer)"
-        raise ModuleError(f"--private makes reads need a logged-in owner: it needs {needs}")
+        needs = "a table (drop --no-crud)" if not crud else f"users ({AUTH}: the auth=jwt answer)"
+        raise ModuleError(f"--private limits reads to each row's owner: it needs {needs}")
     for taken in (Path("src", name), Path("src", f"{name}.py"), Path("tests", name)):
         if (backend / taken).exists() or (backend / taken).is_symlink():
             raise ModuleError(f"{taken} already exists: choose another name")
