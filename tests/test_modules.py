@@ -93,7 +93,8 @@ def test_new_module_says_what_it_made(invoices: tuple[Project, str]) -> None:
     assert "tests/invoices/test_invoices.py" in output
     assert "tests/invoices/test_concurrent_writes.py" in output
     assert re.search(r"alembic/versions/\S+_create_invoice_table\.py", output)
-    assert '    "invoices",\n)' in (project.backend / "src" / "registry.py").read_text("utf-8")
+    registry = (project.backend / "src" / "registry.py").read_text("utf-8")
+    assert '    "invoices",\n    "receipts",\n)' in registry
 
 
 def test_new_modules_have_owners_behind_the_chain(invoices: tuple[Project, str]) -> None:
