@@ -106,10 +106,12 @@ def test_new_modules_have_owners_behind_the_chain(invoices: tuple[Project, str])
     assert 'ondelete="CASCADE"' in migration
     assert 'op.create_index(op.f("invoice_owner_id_idx"), "invoice", ["owner_id"])' in migration
     dependencies = (project.backend / "src" / "invoices" / "dependencies.py").read_text("utf-8")
-    assert (
-        "async def valid_owned_invoice("
-        "user: auth_dependencies.CurrentUser, invoice: ValidInvoice) -> InvoiceRead:"
-    ) in dependencies
+    # The user first (401 before any lookup), then the row (404), then the check (403).
+    assert re.search(
+        r"async def valid_owned_invoice\(\s*user: auth_dependencies\.CurrentUser, "
+        r"invoice: ValidInvoice\s*\) -> InvoiceRead:",
+        dependencies,
+    )
     # What the routes document, from the dependencies' @raises (the conformance rules).
     schema = json.loads(project.check("uv", "run", "--frozen", "manage", "openapi"))
 
