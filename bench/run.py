@@ -2,14 +2,17 @@
 
     uv run python bench/run.py            # prints the table, writes bench/results.json
 
-Renders two projects (the default answers on SQLite, and database=postgresql), installs
-them and starts real uvicorn processes on 127.0.0.1, driven by wrk:
+Renders three projects (the default answers; auth=none on SQLite; auth=none with
+database=postgresql), installs them and starts real uvicorn processes on 127.0.0.1,
+driven by wrk:
 - the posts routes against raw-driver ceilings (bench/ceiling_aiosqlite.py and
   bench/ceiling_asyncpg.py: same FastAPI, same validation, same rows, same flags) on an
   SQLite file and on a PostgreSQL database created for the run (BENCH_POSTGRES,
-  user:password@host:port) and dropped after it;
+  user:password@host:port) and dropped after it. auth=none: the ceilings have no users,
+  so the posts have no owners either (ownership adds two statements to a PATCH);
 - /health, event-loop lag, cold start and memory against a minimal app
-  (bench/minimal_app.py).
+  (bench/minimal_app.py);
+- /health p99 idle and while 20 clients log in (Argon2), on the default render.
 Every figure that matters is a ratio measured in this run, the apps measured in
 alternation. Every process started here is stopped by its PID.
 """
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,6 +194,17 @@ def post_script(path: Path, payload: dict[str, Any]) -> Path:
     return path
 
 
+def login_script(path: Path, email: str, password: str) -> Path:
+    """A wrk Lua script that logs in at /auth/token (the OAuth2 password form)."""
+    form = urllib.parse.urlencode({"username": email, "password": password})
+    path.write_text(
+        f'wrk.method = "POST"\nwrk.body = "{form}"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def patch_script(path: Path, payload: dict[str, Any], ids: int) -> Path:
     """A wrk Lua script that PATCHes `payload` to /posts/1 .. /posts/<ids>, in turn."""
     body = json.dumps(json.dumps(payload))
@@ -260,12 +275,20 @@ def probe_under_load(
     base: str, load_url: str, seconds: int, clients: int, script: Path | None = None
 ) -> Load:
     """The probe's latency while `clients` call `load_url` back to back."""
+    return probe_beside_load(base, load_url, seconds, clients, script)[0]
+
+
+def probe_beside_load(
+    base: str, load_url: str, seconds: int, clients: int, script: Path | None = None
+) -> tuple[Load, Load]:
+    """The probe's latency while `clients` call `load_url`, and that load's own figures."""
     background = wrk(load_url, seconds + 2, clients, script=script)
     try:
         time.sleep(1)  # let the load ramp up before the probe window opens
-        return probe(base, seconds)
+        return probe(base, seconds), parse_wrk(background.communicate()[0])
     finally:
-        background.communicate()
+        if background.poll() is None:
+            background.communicate()
 
 
 def ensure_wrk() -> None:
@@ -394,11 +417,14 @@ def main(
             *copier, "--skip-tasks", ROOT, work / "a", cwd=work
         )
         figures["render_s_with_tasks"] = timed(*copier, "--trust", ROOT, work / "b", cwd=work)
-        check(*copier, "--trust", "--data", "database=postgresql", ROOT, work / "c", cwd=work)
-        sqlite, postgres = work / "b" / "backend", work / "c" / "backend"
+        no_auth, postgresql = ("--data", "auth=none"), ("--data", "database=postgresql")
+        check(*copier, "--trust", *no_auth, ROOT, work / "s", cwd=work)
+        check(*copier, "--trust", *no_auth, *postgresql, ROOT, work / "c", cwd=work)
+        default, sqlite, postgres = (work / name / "backend" for name in ("b", "s", "c"))
         # The dev group brings asgi-lifespan, for the in-process count of SQLite trips.
         check("uv", "sync", "--frozen", "--quiet", cwd=sqlite)
         check("uv", "sync", "--frozen", "--no-dev", "--quiet", cwd=postgres)
+        check("uv", "sync", "--frozen", "--no-dev", "--quiet", cwd=default)
         figures["python"] = check(  # the servers' Python, not this script's
             sqlite / ".venv" / "bin" / "python",
             "-c",
@@ -413,6 +439,7 @@ def main(
         upstream = subprocess.Popen([sys.executable, BENCH / "upstream.py", str(upstream_port)])
         try:
             run_sqlite(figures, sqlite, f"http://127.0.0.1:{upstream_port}", seconds, clients)
+            run_logins(figures, default, f"http://127.0.0.1:{upstream_port}", seconds)
             pg_admin = (postgres / ".venv" / "bin" / "python", "pg_admin.py")
             check(*pg_admin, "create", database, cwd=postgres)
             try:
@@ -515,6 +542,40 @@ def run_sqlite(
             ("ceiling", "ceiling_aiosqlite:app", {"BENCH_SQLITE_PATH": str(database_file)}),
         )
     }
+
+
+LOGIN_CLIENTS = 20
+
+
+def run_logins(figures: dict[str, Any], backend: Path, upstream_url: str, seconds: int) -> None:
+    """/health p99 idle and while LOGIN_CLIENTS log in back to back, in alternation.
+
+    Argon2 verification is CPU work (~50 ms a login): it runs in the password budget's
+    threads, so the event loop should keep answering /health.
+    """
+    rendered_env = production(
+        f"sqlite+aiosqlite:///{backend / 'app.db'}", EXCHANGE_RATES_API_URL=upstream_url
+    )
+    check(backend / ".venv" / "bin" / "alembic", "upgrade", "head", cwd=backend, extra=rendered_env)
+    email, password = "bench@example.com", "correct horse battery staple"
+    account = json.dumps({"email": email, "password": password}).encode()
+    script = login_script(backend / ".bench-login.lua", email, password)
+    idle: list[Load] = []
+    busy: list[tuple[Load, Load]] = []
+    with serve("rendered", uvicorn(backend, "src.main:app"), backend, **rendered_env) as server:
+        get(server.base + "/auth/register", account)
+        measure(server.base + "/auth/token", 1, 4, script=script)  # warm up: threads, hashes
+        for _ in range(ROUNDS):
+            idle.append(probe(server.base, seconds))
+            busy.append(
+                probe_beside_load(
+                    server.base, server.base + "/auth/token", seconds, LOGIN_CLIENTS, script
+                )
+            )
+    figures["loop_idle_auth"] = sorted(idle, key=lambda load: load.p99_ms)[ROUNDS // 2].__dict__
+    probes, logins = zip(*sorted(busy, key=lambda pair: pair[0].p99_ms), strict=True)
+    figures["loop_logins"] = probes[ROUNDS // 2].__dict__
+    figures["logins"] = logins[ROUNDS // 2].__dict__
 
 
 def run_postgresql(
@@ -658,6 +719,7 @@ def print_table(f: dict[str, Any]) -> None:
     sdk = ratio(f["loop_sdk_rendered"]["p99_ms"], idle)
     sdk_better = ratio(f["loop_sdk_wrong"]["p99_ms"], f["loop_sdk_rendered"]["p99_ms"])
     cpu = ratio(f["loop_cpu_rendered"]["p99_ms"], idle)
+    logins = ratio(f["loop_logins"]["p99_ms"], f["loop_idle_auth"]["p99_ms"])
     rows: list[Row] = [
         *database_rows("SQLite", f["sqlite"], "thread trips/request list/POST/PATCH", "trips"),
         *database_rows(
@@ -702,6 +764,22 @@ def print_table(f: dict[str, Any]) -> None:
             "   idle /health p99 ms",
             f"{idle:.2f}",
             f"{f['loop_idle_minimal']['p99_ms']:.2f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            f"/health p99 ms, {LOGIN_CLIENTS} clients logging in",
+            f"{f['loop_logins']['p99_ms']:.1f}",
+            f"{f['loop_idle_auth']['p99_ms']:.1f} (idle)",
+            f"{shown(logins)} idle",
+            "",
+            "",
+        ),
+        (
+            "   logins/s (errors)",
+            f"{f['logins']['rps']:.1f} ({f['logins']['errors']})",
+            "",
             "",
             "",
             "",

@@ -41,9 +41,11 @@ HARD_NAMES = {
     "none": "class None: a SyntaxError",
     "os": "class O: ruff E742 (ambiguous class name)",
     "ls": "variable l: ruff E741 (ambiguous variable name)",
+    "foreign_keys": "class ForeignKey shadowed sqlalchemy's ForeignKey in an owned model",
     "statuses": "variable status would shadow fastapi's status (status_row)",
     "x_s": "singular x_ (table x_, class X): a word cut to nothing",
-    "users": "UserRead and UserCreate beside auth's: long names in the OpenAPI schema",
+    "users": "UserRead and UserCreate beside auth's: long names in the OpenAPI schema; "
+    "variable user beside the owner check's `user: CurrentUser`",
 }
 # Names refused up front (with the modules listed before them), and the line they get.
 REFUSED = [
@@ -65,6 +67,7 @@ REFUSED = [
         'table "post" (module "posts")',
     ),
     (["a1b"], "a_1b", '"a_1b" would make class A1b, already made by module "a1b"'),
+    ([], "owners", '"owners" would make id owner_id, the name of every owned table'),
     (
         ["texts"],
         "text_items",
@@ -165,9 +168,10 @@ def shadowing(tree: ast.Module) -> set[str]:
     return local & module_level
 
 
-def module_files(name: str) -> dict[Path, str]:
-    names = SKELETON.Names(name, SKELETON.singular(name))
-    files = dict(SKELETON.render_files(names, crud=True))
+def module_files(name: str, *, owned: bool = False) -> dict[Path, str]:
+    """The module's files; `owned`: as in a project with users, with --private reads."""
+    names = SKELETON.Names(name, SKELETON.singular(name), owned=owned)
+    files = dict(SKELETON.render_files(names, crud=True, private=owned))
     path, text = SKELETON.render_migration(names, "0123456789ab", SKELETON.datetime(2026, 1, 1))
     files[path] = text
     return files
@@ -200,7 +204,8 @@ def test_accepted_names_make_consistent_modules(names: list[str]) -> None:
         assert not keyword.iskeyword(names_.var)
         assert names_.model not in {"None", "True", "False", "I", "O"}
         assert names_.var != "l"
-        for path, text in module_files(names_.module).items():
+        owned_files = module_files(names_.module, owned=True)
+        for path, text in [*module_files(names_.module).items(), *owned_files.items()]:
             tree = ast.parse(text, str(path))
             bound = bindings(tree)
             assert len(bound) == len(set(bound)), (path, sorted(bound))
@@ -248,9 +253,11 @@ def test_project_schemas_are_listed() -> None:
     assert str(RULES.model("user")) == "UserItem"
 
 
-def test_skeletons_own_names_are_taken() -> None:
+@pytest.mark.parametrize("owned", [False, True])
+def test_skeletons_own_names_are_taken(owned: bool) -> None:
     """A module named like a class or variable of the skeleton's code gets a suffix."""
-    for path, text in module_files("widgets").items():
+    taken_variables = set(RULES.taken_variables) | (set(RULES.owned_variables) if owned else set())
+    for path, text in module_files("widgets", owned=owned).items():
         tree = ast.parse(text)
         own = {name for name in bindings(tree) if "widget" not in name.lower()}
         classes = {name for name in own if name[0].isupper() and not name.isupper()}
@@ -265,7 +272,7 @@ def test_skeletons_own_names_are_taken() -> None:
             used |= {node.arg for node in inside if isinstance(node, ast.arg)}
             if "widget" in used:
                 beside = {name for name in used if name.islower() and "widget" not in name}
-                assert beside <= set(RULES.taken_variables), (path, function.name, beside)
+                assert beside <= taken_variables, (path, function.name, beside)
 
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,11 +1,13 @@
 """Domain modules: made at copy time and by `uv run manage new-module`, the same way.
 
 A project is rendered with three modules (the copy task creates them), then a fourth
-is added with one command; everything the project checks stays green. Refused names
-change nothing.
+and a fifth (--private) are added with one command each; everything the project checks
+stays green. The project has users (auth=jwt, the default): every module's rows have
+owners. Refused names change nothing.
 """
 
 import filecmp
+import json
 import re
 import shutil
 from pathlib import Path
@@ -35,8 +37,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture(scope="module")
 def invoices(project: Project) -> tuple[Project, str]:
-    """The project after `uv run manage new-module invoices`, and what it printed."""
+    """The project after `uv run manage new-module invoices` (and `receipts --private`),
+    and what the first printed."""
     output = project.check("uv", "run", "--frozen", "manage", "new-module", "invoices")
+    project.check("uv", "run", "--frozen", "manage", "new-module", "receipts", "--private")
     return project, output
 
 
@@ -92,7 +96,53 @@ def test_new_module_says_what_it_made(invoices: tuple[Project, str]) -> None:
     assert "tests/invoices/test_invoices.py" in output
     assert "tests/invoices/test_concurrent_writes.py" in output
     assert re.search(r"alembic/versions/\S+_create_invoice_table\.py", output)
-    assert '    "invoices",\n)' in (project.backend / "src" / "registry.py").read_text("utf-8")
+    registry = (project.backend / "src" / "registry.py").read_text("utf-8")
+    assert '    "invoices",\n    "receipts",\n)' in registry
+
+
+def test_new_modules_have_owners_behind_the_chain(invoices: tuple[Project, str]) -> None:
+    project, _ = invoices
+    versions = project.backend / "alembic" / "versions"
+    migration = next(versions.glob("*_create_invoice_table.py")).read_text("utf-8")
+    assert 'sa.Column("owner_id", sa.Integer(), nullable=False)' in migration
+    assert '["user_account.id"],' in migration
+    assert 'ondelete="CASCADE"' in migration
+    assert 'op.create_index(op.f("invoice_owner_id_idx"), "invoice", ["owner_id"])' in migration
+    dependencies = (project.backend / "src" / "invoices" / "dependencies.py").read_text("utf-8")
+    # The user first (401 before any lookup), then the row (404), then the check (403).
+    assert re.search(
+        r"async def valid_owned_invoice\(\s*user: auth_dependencies\.CurrentUser, "
+        r"invoice: ValidInvoice\s*\) -> InvoiceRead:",
+        dependencies,
+    )
+    # What the routes document, from the dependencies' @raises (the conformance rules).
+    schema = json.loads(project.check("uv", "run", "--frozen", "manage", "openapi"))
+
+    def statuses(path: str, method: str) -> list[str]:
+        return sorted(schema["paths"][path][method]["responses"])
+
+    one, private = "/invoices/{invoice_id}", "/receipts/{receipt_id}"
+    assert statuses("/invoices", "post") == ["201", "401", "422", "503"]
+    assert statuses("/invoices", "get") == ["200", "422", "503"]  # reads are public
+    assert statuses(one, "get") == ["200", "404", "422", "503"]
+    assert statuses(one, "patch") == ["200", "401", "403", "404", "422", "503"]
+    assert statuses(one, "delete") == ["204", "401", "403", "404", "422", "503"]
+    assert statuses("/receipts", "get") == ["200", "401", "422", "503"]  # --private
+    assert statuses(private, "get") == ["200", "401", "403", "404", "422", "503"]
+    unauthorized = schema["paths"][one]["patch"]["responses"]["401"]
+    assert "WWW-Authenticate" in unauthorized["headers"]
+
+
+def test_private_needs_a_table(invoices: tuple[Project, str]) -> None:
+    project, _ = invoices
+    before = snapshot(project)
+    command = ("uv", "run", "--frozen", "manage", "new-module", "notes", "--no-crud", "--private")
+    result = project.run(*command)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: --private limits reads to each row's owner: it needs a table (drop --no-crud)"
+    )
+    assert snapshot(project) == before
 
 
 def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str]) -> None:
@@ -102,6 +152,7 @@ def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str
     project.check(*uv, "ruff", "format", "--check", ".")
     project.check(*uv, "mypy")
     project.check(*uv, "manage", "check")
+    # receipts' tests run in the whole suite below (this run shows invoices' alone).
     output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", "tests/invoices")
     assert re.search(r"^\d+ passed", output.strip().splitlines()[-1]), output
     output = project.check(*uv, "pytest", "-q", "-p", "no:cacheprovider", timeout=SUITE_TIMEOUT)
@@ -116,9 +167,11 @@ def test_with_the_new_module_everything_stays_green(invoices: tuple[Project, str
 def test_routes_shows_the_new_module_documented(invoices: tuple[Project, str]) -> None:
     project, _ = invoices
     output = project.check("uv", "run", "--frozen", "manage", "routes")
-    rows = [line for line in output.splitlines() if "/invoices" in line]
-    assert len(rows) == 5, output
-    for module in [*MODULES, "invoices"]:
+    for path in ("/invoices", "/receipts"):
+        rows = [line for line in output.splitlines() if path in line]
+        assert len(rows) == 5, output
+        assert all(row.rstrip().endswith("yes") for row in rows), output
+    for module in [*MODULES, "invoices", "receipts"]:
         assert "/" + module.replace("_", "-") in output
 
 

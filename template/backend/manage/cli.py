@@ -29,12 +29,23 @@ def new_module(
             help="With a table, its migration and CRUD routes (--no-crud: an empty module).",
         ),
     ] = True,
+    private: Annotated[
+        bool,
+        typer.Option(
+            "--private",
+            help="Reads need a logged-in user too, who lists and reads only their own rows.",
+        ),
+    ] = False,
 ) -> None:
-    """Create src/NAME/ and tests/NAME/ from the module skeleton and register it."""
+    """Create src/NAME/ and tests/NAME/ from the module skeleton and register it.
+
+    With users (src/auth/), each row has an owner: creating needs a logged-in user,
+    changing and deleting need the owner.
+    """
     from manage.skeleton import ModuleError, create_module
 
     try:
-        created = create_module(BACKEND, name, crud=crud)
+        created = create_module(BACKEND, name, crud=crud, private=private)
     except ModuleError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -31,6 +31,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 SKELETON = Path(__file__).resolve().parent / "module_template"
 REGISTRY = Path("src/registry.py")
+# Present when the project has users (the auth=jwt answer): its CRUD modules get owners.
+AUTH = Path("src/auth/dependencies.py")
 VERSIONS = Path("alembic/versions")
 
 
@@ -67,6 +69,7 @@ class Names:
 
     module: str  # user_profiles: the package, settings prefix and list route
     entity: str  # user_profile: the table, the error code and the id parameter
+    owned: bool = False  # rows have an owner (the project has src/auth/)
 
     @property
     def url(self) -> str:  # /user-profiles
@@ -74,7 +77,7 @@ class Names:
 
     @property
     def var(self) -> str:  # the variable holding one row
-        return str(_rules().var(self.entity))
+        return str(_rules().var(self.entity, self.owned))
 
     @property
     def model(self) -> str:  # UserProfile
@@ -116,10 +119,10 @@ def _environment() -> Environment:
     return env
 
 
-def render_files(names: Names, *, crud: bool) -> dict[Path, str]:
+def render_files(names: Names, *, crud: bool, private: bool = False) -> dict[Path, str]:
     """The module's files (paths relative to the backend), rendered."""
     env = _environment()
-    context = {**names.context(), "crud": crud}
+    context = {**names.context(), "crud": crud, "owned": names.owned, "private": private}
     files: dict[Path, str] = {}
     for template in sorted(SKELETON.glob("src/*.py.j2")):
         text = env.get_template(f"src/{template.name}").render(context)
@@ -302,6 +305,7 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
         .get_template("migration.py.j2")
         .render(
             entity=names.entity,
+            owned=names.owned,
             revision=revision,
             down_revision=head,
             create_date=now.isoformat(sep=" ", timespec="seconds"),
@@ -311,11 +315,15 @@ def render_migration(names: Names, head: str | None, now: datetime) -> tuple[Pat
     return VERSIONS / f"{stamp}-{revision}_create_{names.entity}_table.py", text
 
 
-def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
+def plan(backend: Path, name: str, *, crud: bool, private: bool = False) -> dict[Path, str]:
     """Every file to write for module `name` (paths relative to backend), or ModuleError."""
     problem = name_error(name)  # the name alone first: it becomes paths below
     if problem:
         raise ModuleError(problem)
+    owned = crud and (backend / AUTH).is_file()
+    if private and not owned:
+        needs = "a table (drop --no-crud)" if not crud else f"users ({AUTH}: the auth=jwt answer)"
+        raise ModuleError(f"--private limits reads to each row's owner: it needs {needs}")
     taken_paths = [Path("src", name), Path("src", f"{name}.py")]
     taken_paths += [Path("tests", name), Path("tests", f"{name}.py")]
     for taken in taken_paths:
@@ -324,8 +332,8 @@ def plan(backend: Path, name: str, *, crud: bool) -> dict[Path, str]:
     problem = name_error(name, registered(backend), project_tables(backend))
     if problem:
         raise ModuleError(problem)
-    names = Names(name, singular(name))
-    files = render_files(names, crud=crud)
+    names = Names(name, singular(name), owned=owned)
+    files = render_files(names, crud=crud, private=private)
     files[REGISTRY] = registry_with(backend, name)
     if crud:
         now = datetime.now(timezone.utc)  # noqa: UP017 - copier may run on Python 3.10
@@ -372,13 +380,15 @@ def write(backend: Path, files: dict[Path, str]) -> None:
             raise
 
 
-def create_module(backend: Path, name: str, *, crud: bool = True) -> list[Path]:
+def create_module(
+    backend: Path, name: str, *, crud: bool = True, private: bool = False
+) -> list[Path]:
     """Create src/<name>/, tests/<name>/ and (with crud) its migration; register it.
 
     Returns the written paths relative to `backend`. Raises ModuleError, having
     written nothing, when the name is refused or the project is not as expected.
     """
-    files = plan(backend, name, crud=crud)
+    files = plan(backend, name, crud=crud, private=private)
     try:
         write(backend, files)
     except OSError as error:

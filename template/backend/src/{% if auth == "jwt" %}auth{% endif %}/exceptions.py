@@ -14,6 +14,15 @@ class UnauthorizedError(AppError):
     headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
+class ForbiddenError(AppError):
+    """A valid user who may not do this: another user's row (the modules' valid_owned_*
+    dependencies). A role check subclasses it with its own code and message."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+    message = "Only the owner may do this."
+
+
 class InvalidCredentialsError(UnauthorizedError):
     # The same answer for an unknown e-mail, a wrong password and an inactive account.
     code = "invalid_credentials"

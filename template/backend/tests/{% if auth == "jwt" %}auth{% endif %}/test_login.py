@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from src.auth.models import UserAccount
-from tests.auth.test_tokens import PASSWORD, assert_unauthorized, log_in, me, register
+from tests.auth.test_tokens import assert_unauthorized, me
+from tests.auth.utils import PASSWORD, log_in, register
 
 
 def assert_wrong_credentials(response: httpx2.Response) -> None:

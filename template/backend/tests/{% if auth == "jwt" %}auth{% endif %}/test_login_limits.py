@@ -12,7 +12,7 @@ from itertools import cycle
 import httpx2
 import pytest
 
-from tests.auth.test_tokens import PASSWORD
+from tests.auth.utils import PASSWORD
 from tests.conftest import fresh_database
 from tests.utils import serve
 

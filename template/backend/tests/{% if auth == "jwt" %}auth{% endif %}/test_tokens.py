@@ -15,19 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from manage.routes import inspection_app
 from src.auth.models import UserAccount
 from src.config import Settings
-
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
-
-
-async def register(client: httpx2.AsyncClient, email: str) -> int:
-    response = await client.post("/auth/register", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.text
-    user_id: int = response.json()["id"]
-    return user_id
-
-
-async def log_in(client: httpx2.AsyncClient, email: str, password: str = PASSWORD) -> Any:
-    return await client.post("/auth/token", data={"username": email, "password": password})
+from tests.auth.utils import PASSWORD, log_in, register
 
 
 def assert_unauthorized(response: httpx2.Response) -> None:
