@@ -99,7 +99,8 @@ def test_auth_off_then_on_changes_only_auth(releases: Releases, tmp_path: Path) 
     expected = depends_on(releases, tmp_path, auth="none")
     assert expected["backend/src/auth/router.py"] == "D"
     assert expected["backend/src/main.py"] == "M"
-    project = render(releases, releases.new, tmp_path / "project")  # with tasks: uv.lock
+    # With tasks (uv.lock); no module: rows with owners would refuse auth=none (below).
+    project = render(releases, releases.new, tmp_path / "project", "--data", "modules=[]")
     TITLE.make(project.backend)
     edited = commit_all(project.root, "User edits")
 
@@ -124,3 +125,16 @@ def test_auth_off_then_on_changes_only_auth(releases: Releases, tmp_path: Path) 
     assert sorted(back) == sorted([drop[0], created[0]])
     single_head(project)
     run_migration_tests(project)
+
+
+def test_auth_off_is_refused_while_rows_have_owners(releases: Releases, tmp_path: Path) -> None:
+    """posts' rows point at the users' table: auth=none would break them. Refused with
+    one line, before the update writes anything."""
+    project = render(releases, releases.new, tmp_path / "project")
+
+    off = update(project.root, "--vcs-ref", ":current:", "--data", "auth=none")
+
+    assert off.returncode != 0
+    assert "auth=none refused: the rows of module(s) posts have owners" in off.stderr
+    assert git("status", "--porcelain", cwd=project.root) == ""
+    assert (project.backend / "src" / "auth" / "dependencies.py").is_file()
