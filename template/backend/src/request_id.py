@@ -1,0 +1,101 @@
+"""Request ids, and the registry of requests in flight (read by src/loop_lag.py).
+
+Every request gets an id: the client's X-Request-ID when it is 1-64 characters of
+[A-Za-z0-9._-] (a proxy's id ties its logs to ours), a new one otherwise. The id is
+returned in X-Request-ID on every response, errors and 500s included, carried by every
+log line of the request (src/logs.py) and by the error body's `request_id`.
+"""
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from src import metrics
+
+logger = logging.getLogger(__name__)
+
+# The id of the request this code runs for; None outside any request.
+current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_VALID_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+
+
+def route_path(scope: Scope) -> str:
+    """The route's template (/posts/{post_id}) once routing matched it.
+
+    Metrics and logs use the template: one series per route, no ids or tokens, and a
+    client requesting random paths adds no series."""
+    route: Any = scope.get("route")
+    return getattr(route, "path", None) or "(unmatched)"
+
+
+class InFlight:
+    """The requests running now, and those that finished since the loop-lag probe last ran:
+    a request that blocked the loop has often finished by the time the probe wakes up."""
+
+    def __init__(self) -> None:
+        self.running: dict[int, Scope] = {}
+        self.finished: list[Scope] = []
+
+    def names(self) -> list[str]:
+        """'METHOD /route' of each request running now or finished since `forget_finished`."""
+        scopes = [*self.finished, *self.running.values()]
+        return sorted({f"{scope['method']} {route_path(scope)}" for scope in scopes})
+
+    def forget_finished(self) -> None:
+        self.finished = []
+
+
+class RequestIdMiddleware:
+    """The outermost layer of the app: it wraps Starlette's 500 handler too (src/main.py)."""
+
+    def __init__(self, app: ASGIApp, in_flight: InFlight) -> None:
+        self.app = app
+        self.in_flight = in_flight
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _client_id(scope) or uuid.uuid4().hex
+        header = (b"x-request-id", request_id.encode())
+        status = 500  # what the client gets when no response starts
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        token = current_request_id.set(request_id)
+        key = id(scope)
+        self.in_flight.running[key] = scope
+        metrics.IN_FLIGHT.inc()
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Starlette has answered 500 already (the error body and X-Request-ID sent)
+            # and re-raised: logged here, where the line still carries the request id.
+            logger.exception("%s %s failed", scope["method"], route_path(scope))
+        finally:
+            metrics.IN_FLIGHT.dec()
+            metrics.observe_request(
+                scope["method"], route_path(scope), status, time.perf_counter() - started
+            )
+            del self.in_flight.running[key]
+            self.in_flight.finished.append(scope)
+            current_request_id.reset(token)
+
+
+def _client_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            return value.decode() if _VALID_ID.fullmatch(value) else None
+    return None
