@@ -1,0 +1,29 @@
+"""The app with routes planted for tests/test_operations.py: never part of src/."""
+
+import asyncio
+import logging
+import os
+import time
+
+from src.main import create_app
+
+app = create_app()
+logger = logging.getLogger(__name__)
+
+
+@app.get("/planted/blocking")
+async def blocking() -> dict[str, str]:
+    logger.info("about to block the event loop")
+    time.sleep(0.3)  # noqa: ASYNC251 - the mistake the loop-lag probe must name
+    return {"status": "done"}
+
+
+@app.get("/planted/slow")
+async def slow() -> dict[str, str]:
+    await asyncio.sleep(1)
+    return {"status": "done"}
+
+
+@app.get("/planted/pid")
+async def pid() -> dict[str, int]:
+    return {"pid": os.getpid()}  # fastapi run without --workers: the server's own
