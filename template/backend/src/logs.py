@@ -101,9 +101,10 @@ def configure_logging(level: str, *, json_lines: bool) -> None:
     root.setLevel(level)
     for name in UVICORN_LOGGERS:
         logger = logging.getLogger(name)
-        logger.handlers.clear()
-        logger.propagate = True
         logger.setLevel(level)
+        if logger.handlers:  # none: uvicorn was told not to log there (--no-access-log)
+            logger.handlers.clear()
+            logger.propagate = True
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, AccessLineFilter) for f in access.filters):
         access.addFilter(AccessLineFilter())
