@@ -14,6 +14,7 @@ Every process started here is stopped by its PID.
 """
 
 import json
+import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -59,6 +60,13 @@ def main(
 ) -> None:
     ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="bench-ops-"))
+    try:
+        measure_all(work, base, seconds, clients)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
     head, before = render(work, "head", "HEAD"), render(work, "base", base)
     (head / "layer_off.py").write_text((BENCH / "layer_off.py").read_text())
     database = head / "app.db"

@@ -11,6 +11,7 @@ Never log a secret: no token, password, header or query string (access lines dro
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 from src.request_id import current_request_id
@@ -21,11 +22,20 @@ QUIET_LOGGERS = ("httpx", "httpcore", "httpx2", "httpcore2")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 # The attributes every LogRecord has: the rest were passed with `extra=` and are logged.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+# (color_message: uvicorn's copy of its message with terminal colours.)
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "request",
+    "color_message",
+}
 
 
 class JSONFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, extras, exc."""
+
+    converter = time.gmtime  # UTC, as the Z says
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -40,12 +40,14 @@ class InFlight:
 
     def __init__(self) -> None:
         self.running: dict[int, Scope] = {}
-        self.finished: list[Scope] = []
+        # (method, route) only: keeping whole scopes would keep their objects from the
+        # young garbage-collector generation (measured: /health at half its throughput).
+        self.finished: list[tuple[str, str]] = []
 
     def names(self) -> list[str]:
         """'METHOD /route' of each request running now or finished since `forget_finished`."""
-        scopes = [*self.finished, *self.running.values()]
-        return sorted({f"{scope['method']} {route_path(scope)}" for scope in scopes})
+        running = [(scope["method"], route_path(scope)) for scope in self.running.values()]
+        return sorted({f"{method} {route}" for method, route in [*self.finished, *running]})
 
     def forget_finished(self) -> None:
         self.finished = []
@@ -85,12 +87,11 @@ class RequestIdMiddleware:
             # and re-raised: logged here, where the line still carries the request id.
             logger.exception("%s %s failed", scope["method"], route_path(scope))
         finally:
+            method, route = scope["method"], route_path(scope)
             metrics.IN_FLIGHT.dec()
-            metrics.observe_request(
-                scope["method"], route_path(scope), status, time.perf_counter() - started
-            )
+            metrics.observe_request(method, route, status, time.perf_counter() - started)
             del self.in_flight.running[key]
-            self.in_flight.finished.append(scope)
+            self.in_flight.finished.append((method, route))
             current_request_id.reset(token)
 
 
