@@ -5,9 +5,8 @@ request metrics, X-Request-ID and the in-flight registry); run without access li
 """
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
-
 from src.main import App, create_app
+from starlette.types import ASGIApp
 
 
 class WithoutLayer(App):

@@ -67,8 +67,14 @@ PROCESS_JOBS = Gauge(
 )
 
 
+_series: dict[tuple[str, str, int], Any] = {}  # labels() takes a lock: looked up once
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).observe(seconds)
+    series = _series.get((method, route, status))
+    if series is None:
+        series = _series[method, route, status] = REQUESTS.labels(method, route, str(status))
+    series.observe(seconds)
 
 
 @dataclass

@@ -3,12 +3,14 @@
 import asyncio
 import logging
 import os
+import sys
 import time
 
 from src.main import create_app
 
 app = create_app()
 logger = logging.getLogger(__name__)
+SDK = ("opentelemetry.sdk", "opentelemetry.exporter")
 
 
 @app.get("/planted/blocking")
@@ -27,3 +29,16 @@ async def slow() -> dict[str, str]:
 @app.get("/planted/pid")
 async def pid() -> dict[str, int]:
     return {"pid": os.getpid()}  # fastapi run without --workers: the server's own
+
+
+@app.get("/planted/telemetry")
+async def telemetry() -> dict[str, object]:
+    """What this process imported of the tracing SDK, and whether Sentry is on.
+
+    (`fastapi run` itself imports sentry_sdk, for fastapi-cloud-cli: the app does not.)
+    """
+    sentry = sys.modules.get("sentry_sdk")
+    return {
+        "opentelemetry_sdk": sorted(name for name in sys.modules if name.startswith(SDK)),
+        "sentry_active": sentry is not None and sentry.get_client().is_active(),
+    }
