@@ -6,8 +6,9 @@ Renders the default answers (SQLite) at HEAD and at `--base` (the template befor
 layer), then measures real uvicorn processes with wrk, in alternation (bench/run.py's
 helpers):
 - /health and the 50-row list, the layer on (src.main:app as deployed: JSON access lines,
-  request ids, request metrics, METRICS_PORT served, the loop-lag probe) against the layer
-  off (bench/layer_off.py: the same app without the request-id middleware, no access lines);
+  request ids, metrics on METRICS_PORT, the loop-lag probe), "quiet" (the same without access
+  lines) and off (bench/layer_off.py: the same app without the request-id middleware, no
+  METRICS_PORT, no access lines);
 - cold start, process start to first 200 on /health (OpenTelemetry and Sentry unconfigured),
   HEAD against the base.
 Every process started here is stopped by its PID.
@@ -84,16 +85,17 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
         figures[f"cold_start_s_{name}"] = statistics.median(values)
 
     on_command = with_access_log(uvicorn(head, "src.main:app"), work / "access.log")
-    off_settings = {**settings, "METRICS_PORT": str(free_port())}
+    quiet_settings = {**settings, "METRICS_PORT": str(free_port())}
     with (
         serve("on", on_command, head, **settings) as on,
-        serve("off", uvicorn(head, "layer_off:app"), head, **off_settings) as off,
+        serve("quiet", uvicorn(head, "src.main:app"), head, **quiet_settings) as quiet,
+        serve("off", uvicorn(head, "layer_off:app"), head, **old_settings) as off,
     ):
         seed(on.base)
         runs = {
             f"{path}/{name}": (server, path, None)
             for path in ("/health", "/posts")
-            for name, server in (("on", on), ("off", off))
+            for name, server in (("on", on), ("quiet", quiet), ("off", off))
         }
         warm_up(runs)
         loads: dict[str, Load] = alternate(runs, seconds, clients)
@@ -101,12 +103,14 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
     figures["access_log_lines"] = sum(1 for _ in (work / "access.log").open())
     print(json.dumps(figures, indent=2))
     for path in ("/health", "/posts"):
-        on_load, off_load = loads[f"{path}/on"], loads[f"{path}/off"]
-        print(
-            f"{path}: on {on_load.rps:.0f} req/s ({on_load.cpu_us:.0f} us CPU/req), "
-            f"off {off_load.rps:.0f} req/s ({off_load.cpu_us:.0f} us CPU/req): "
-            f"throughput cost {1 - on_load.rps / off_load.rps:.1%}"
-        )
+        off = loads[f"{path}/off"]
+        print(f"{path}: off {off.rps:.0f} req/s ({off.cpu_us:.0f} us CPU/req)")
+        for name in ("on", "quiet"):
+            load = loads[f"{path}/{name}"]
+            print(
+                f"  {name}: {load.rps:.0f} req/s ({load.cpu_us:.0f} us CPU/req): throughput "
+                f"{1 - load.rps / off.rps:.1%} lower, CPU/req {load.cpu_us / off.cpu_us - 1:.1%} higher"
+            )
     head_s, base_s = figures["cold_start_s_head"], figures["cold_start_s_base"]
     print(f"cold start: {head_s:.2f} s, before the layer {base_s:.2f} s")
 

@@ -1,4 +1,5 @@
 """Prometheus metrics, served on their own port (METRICS_PORT), never by the API itself.
+Unset, nothing is recorded and this module is not even imported.
 
 Several server workers (`--workers N`, WEB_CONCURRENCY): set PROMETHEUS_MULTIPROC_DIR to
 an empty directory of this deployment. Each worker then writes its values there and the
@@ -70,17 +71,54 @@ PROCESS_JOBS = Gauge(
 _series: dict[tuple[str, str, int], Any] = {}  # labels() takes a lock: looked up once
 
 
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    series = _series.get((method, route, status))
-    if series is None:
-        series = _series[method, route, status] = REQUESTS.labels(method, route, str(status))
-    series.observe(seconds)
+class Metrics:
+    """What the app records, and the server of /metrics (src/main.py imports this module
+    only when METRICS_PORT is set: prometheus-client costs start-up ~50 ms)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.server: MetricsServer | None = None
+        # labels() takes a lock: each series is looked up once.
+        self._series: dict[tuple[str, str, int], Any] = {}
+        self._sample: Callable[[], None] = lambda: None
+
+    def start(
+        self,
+        *,
+        connections_in_use: Callable[[], Mapping[str, int]],
+        process_pool: "ProcessPool",
+        budgets: Sequence["ThreadBudget"],
+    ) -> None:
+        """Serve /metrics (blocking: binds a port); the pools' gauges follow these."""
+        self._sample = Sampler(connections_in_use, process_pool, budgets)
+        self._sample()  # the gauges have values from the start
+        self.server = MetricsServer(self.port)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+    def request_started(self) -> None:
+        IN_FLIGHT.inc()
+
+    def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
+        IN_FLIGHT.dec()
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = self._series[method, route, status] = REQUESTS.labels(
+                method, route, str(status)
+            )
+        series.observe(seconds)
+
+    def loop_probed(self, lag: float) -> None:
+        LOOP_LAG.observe(lag)
+        self._sample()
 
 
 @dataclass
 class Sampler:
-    """Reads the gauges that describe pools (called by the loop-lag probe, a few times a
-    second: in multiprocess mode a value must be written, it cannot be read on scrape)."""
+    """Sets the gauges that describe pools (after each loop-lag probe, 20 times a second:
+    in multiprocess mode a value must be written, it cannot be read at scrape time)."""
 
     connections_in_use: Callable[[], Mapping[str, int]]
     process_pool: "ProcessPool"

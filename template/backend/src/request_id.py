@@ -11,11 +11,12 @@ import random
 import re
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from src import metrics
+if TYPE_CHECKING:  # imported only when metrics are on (src/main.py)
+    from src.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +57,10 @@ class InFlight:
 class RequestIdMiddleware:
     """The outermost layer of the app: it wraps Starlette's 500 handler too (src/main.py)."""
 
-    def __init__(self, app: ASGIApp, in_flight: InFlight) -> None:
+    def __init__(self, app: ASGIApp, in_flight: InFlight, metrics: "Metrics | None") -> None:
         self.app = app
         self.in_flight = in_flight
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,7 +82,8 @@ class RequestIdMiddleware:
         token = current_request_id.set(request_id)
         key = id(scope)
         self.in_flight.running[key] = scope
-        metrics.IN_FLIGHT.inc()
+        if self.metrics is not None:
+            self.metrics.request_started()
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
@@ -90,8 +93,9 @@ class RequestIdMiddleware:
             logger.exception("%s %s failed", scope["method"], route_path(scope))
         finally:
             method, route = scope["method"], route_path(scope)
-            metrics.IN_FLIGHT.dec()
-            metrics.observe_request(method, route, status, time.perf_counter() - started)
+            if self.metrics is not None:
+                seconds = time.perf_counter() - started
+                self.metrics.request_finished(method, route, status, seconds)
             del self.in_flight.running[key]
             self.in_flight.finished.append((method, route))
             current_request_id.reset(token)
