@@ -107,9 +107,10 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
         print(f"{path}: off {off.rps:.0f} req/s ({off.cpu_us:.0f} us CPU/req)")
         for name in ("on", "quiet"):
             load = loads[f"{path}/{name}"]
+            fewer, costlier = 1 - load.rps / off.rps, load.cpu_us / off.cpu_us - 1
             print(
-                f"  {name}: {load.rps:.0f} req/s ({load.cpu_us:.0f} us CPU/req): throughput "
-                f"{1 - load.rps / off.rps:.1%} lower, CPU/req {load.cpu_us / off.cpu_us - 1:.1%} higher"
+                f"  {name}: {load.rps:.0f} req/s ({load.cpu_us:.0f} us CPU/req): "
+                f"throughput {fewer:.1%} lower, CPU/req {costlier:.1%} higher"
             )
     head_s, base_s = figures["cold_start_s_head"], figures["cold_start_s_base"]
     print(f"cold start: {head_s:.2f} s, before the layer {base_s:.2f} s")
