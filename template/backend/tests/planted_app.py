@@ -6,11 +6,12 @@ import os
 import sys
 import time
 
+from opentelemetry import trace
+
 from src.main import create_app
 
 app = create_app()
 logger = logging.getLogger(__name__)
-SDK = ("opentelemetry.sdk", "opentelemetry.exporter")
 
 
 @app.get("/planted/blocking")
@@ -33,12 +34,14 @@ async def pid() -> dict[str, int]:
 
 @app.get("/planted/telemetry")
 async def telemetry() -> dict[str, object]:
-    """What this process imported of the tracing SDK, and whether Sentry is on.
+    """Whether traces are recorded, which OTLP exporters are loaded, whether Sentry is on.
 
-    (`fastapi run` itself imports sentry_sdk, for fastapi-cloud-cli: the app does not.)
+    (Libraries load SDK modules of their own: `fastapi run` imports sentry_sdk for
+    fastapi-cloud-cli, redis-py the OpenTelemetry SDK. Neither switches anything on.)
     """
     sentry = sys.modules.get("sentry_sdk")
     return {
-        "opentelemetry_sdk": sorted(name for name in sys.modules if name.startswith(SDK)),
+        "tracer_provider": type(trace.get_tracer_provider()).__name__,
+        "exporters": sorted(m for m in sys.modules if m.startswith("opentelemetry.exporter")),
         "sentry_active": sentry is not None and sentry.get_client().is_active(),
     }
