@@ -148,10 +148,14 @@ class MetricsServer:
         try:
             self.server, _thread = start_http_server(port, registry=registry)
         except OSError:
-            if not self.multiprocess:
-                raise
-            # Another worker of this server holds the port and serves everyone's metrics.
-            logger.debug("metrics port %d served by another worker", port)
+            if self.multiprocess:  # another worker holds the port and serves everyone's
+                logger.debug("metrics port %d served by another worker", port)
+            else:  # this worker still serves requests; its metrics are not seen
+                logger.warning(
+                    "METRICS_PORT %d is taken: this worker's metrics are not served"
+                    " (several workers need PROMETHEUS_MULTIPROC_DIR)",
+                    port,
+                )
 
     def close(self) -> None:
         if self.server is not None:
