@@ -191,6 +191,30 @@ def test_static_migrations_rewrite_only_what_the_old_skeleton_wrote(tmp_path: Pa
     assert run_hook("static_migrations.py", tmp_path) == ""
 
 
+def test_error_request_id_extends_only_the_skeletons_404_assertion(tmp_path: Path) -> None:
+    skeleton = (
+        "    assert response.json() == {\n"
+        '        "code": "order_not_found",\n'
+        '        "message": "No order has this id.",\n'
+        '        "details": [],\n'
+        "    }\n"
+    )
+    other = skeleton.replace("order_not_found", "order_locked")  # not the skeleton's: the user's
+    write(tmp_path, {"backend/tests/orders/test_orders.py": skeleton + other})
+    output = run_hook("error_request_id.py", tmp_path)
+    expected_404 = skeleton.replace(
+        '"details": [],\n',
+        '"details": [],\n        "request_id": response.headers["x-request-id"],\n',
+    )
+    text = (tmp_path / "backend/tests/orders/test_orders.py").read_text("utf-8")
+    assert text == expected_404 + other
+    assert output.strip().splitlines() == [
+        "backend/tests/orders/test_orders.py: the 404 body it expects has the request id"
+        " (error bodies do)"
+    ]
+    assert run_hook("error_request_id.py", tmp_path) == ""
+
+
 # --- db_api.py: modules of the 0.4.0 skeleton on the new data API ------------------------
 
 SKELETON_FILES = ("service.py", "router.py", "dependencies.py")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from src.request_id import current_request_id
 from src.schemas import CustomModel, error_message
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,6 +34,8 @@ class ErrorResponse(CustomModel):
     code: str
     message: str
     details: list[ErrorDetail] = Field(default_factory=list)
+    # The X-Request-ID of the request: quote it to find the request's log lines.
+    request_id: str | None = Field(default_factory=lambda: current_request_id.get())
 
 
 class AppError(Exception):
@@ -240,6 +243,6 @@ def register_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def handle_unexpected_error(_: Request, _exc: Exception) -> Response:
-        # The server (uvicorn) logs the traceback once: Starlette re-raises the exception
-        # after this response. The client gets no internals.
+        # Starlette re-raises the exception after this response; the request-id middleware
+        # logs its traceback once (src/request_id.py). The client gets no internals.
         return _json(ErrorResponse(code=AppError.code, message=AppError.message), 500)

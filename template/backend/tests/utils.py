@@ -37,15 +37,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(env: Mapping[str, str], log: Path, *, deadline: float = 30) -> Iterator[str]:
+def serve(
+    env: Mapping[str, str], log: Path, *, deadline: float = 30, entrypoint: str | None = None
+) -> Iterator[str]:
     """Run `fastapi run` (this project's, from its environment) until the block ends.
 
     `env` is added to this process's environment; the server's output goes to `log`.
+    `entrypoint` replaces src.main:app (a test's app: tests/planted_app.py).
     Yields the base URL once /health answers 200; the server is stopped by its PID.
     """
     port = free_port()
     fastapi = Path(sys.executable).parent / "fastapi"
     command = [str(fastapi), "run", "--host", "127.0.0.1", "--port", str(port)]
+    if entrypoint:
+        command += ["--entrypoint", entrypoint]
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - the project's own CLI, fixed arguments
             command, cwd=BACKEND, env={**os.environ, **env}, stdout=output, stderr=output

@@ -9,10 +9,13 @@ import time
 from typing import Any
 
 import httpx2
+from celery.utils.log import get_task_logger
 
 from src.jobs.constants import URL_CHECK_TIMEOUT_SECONDS
 from src.jobs.urls import fetch
 from src.worker import celery_app
+
+logger = get_task_logger(__name__)
 
 
 @celery_app.task(soft_time_limit=60, time_limit=90, max_retries=0)
@@ -21,6 +24,7 @@ def count_primes(limit: int) -> dict[str, int]:
 
     No retry: the same input would fail the same way. `pid` shows which process ran it.
     """
+    logger.info("counting the primes below %d", limit)  # with the queuing request's id
     sieve = bytearray([1]) * limit
     sieve[:2] = b"\x00\x00"
     for n in range(2, int(limit**0.5) + 1):

@@ -19,6 +19,7 @@ def assert_wrong_credentials(response: httpx2.Response) -> None:
         "code": "invalid_credentials",
         "message": "Wrong e-mail or password.",
         "details": [],
+        "request_id": response.headers["x-request-id"],
     }
 
 

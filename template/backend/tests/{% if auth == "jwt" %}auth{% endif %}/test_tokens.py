@@ -22,7 +22,7 @@ def assert_unauthorized(response: httpx2.Response) -> None:
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
     body = response.json()
-    assert set(body) == {"code", "message", "details"}
+    assert set(body) == {"code", "message", "details", "request_id"}
     assert body["code"] == "not_authenticated"
 
 

@@ -150,6 +150,7 @@ async def test_a_trickling_vendor_frees_its_slot_at_the_client_deadline(
         "code": "external_service_timeout",
         "message": "Exchange rates service timed out.",
         "details": [],
+        "request_id": response.headers["x-request-id"],
     }
     assert budget.limiter.borrowed_tokens == 0  # the thread returned with the answer
     response = await client.get("/exchange-rates/EUR")  # the next caller reaches the vendor

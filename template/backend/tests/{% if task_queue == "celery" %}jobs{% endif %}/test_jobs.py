@@ -38,14 +38,21 @@ async def finished(client: httpx2.AsyncClient, job_id: str) -> dict[str, Any]:
             await anyio.sleep(0.05)
 
 
-async def test_cpu_job_runs_on_a_worker(client: httpx2.AsyncClient, worker: None) -> None:
-    response = await client.post("/jobs/primes", json={"limit": 100})
+async def test_cpu_job_runs_on_a_worker(
+    client: httpx2.AsyncClient, worker: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.post(
+        "/jobs/primes", json={"limit": 100}, headers={"X-Request-ID": "queued-by-me"}
+    )
     assert response.status_code == 202
     queued = response.json()
     assert queued["state"] == "SENT"
     job = await finished(client, queued["id"])
     assert job["state"] == "SUCCESS"
     assert (job["result"]["limit"], job["result"]["primes"]) == (100, 25)
+    # The job's log line carries the id of the request that queued it.
+    [line] = [r for r in caplog.records if r.getMessage() == "counting the primes below 100"]
+    assert line.request_id == "queued-by-me"  # type: ignore[attr-defined]
 
 
 class Site(BaseHTTPRequestHandler):

@@ -1,0 +1,108 @@
+"""The operations layer on the real server (`fastapi run`, production settings): JSON log
+lines that carry the request id, the loop-lag warning naming a route that blocked, /metrics
+on its own port, and a graceful shutdown that answers the request in flight.
+
+The server runs tests/planted_app.py: the app plus routes that misbehave on purpose.
+"""
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.conftest import Server, production
+
+
+@pytest.fixture(scope="module")
+def server_to_stop(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Server]:
+    # Module-scoped: started before the test's blockbuster. Its routes do not write.
+    with production(tmp_path_factory.mktemp("stopped"), database_url) as server:
+        yield server
+
+
+def json_lines(log: Path) -> list[dict[str, Any]]:
+    """The server's JSON log lines (uvicorn's start-up banner comes before logging is set)."""
+    lines = log.read_text("utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def wait_for_line(log: Path, matches: Any, deadline: float = 5) -> dict[str, Any]:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        for line in json_lines(log):
+            if matches(line):
+                return line
+        time.sleep(0.05)  # between two reads of the log, not a wait for the server
+    raise AssertionError(f"no such log line in:\n{log.read_text('utf-8')}")
+
+
+def test_a_blocking_route_is_named_in_a_loop_lag_warning(planted_server: Server) -> None:
+    response = httpx2.get(
+        f"{planted_server.url}/planted/blocking", headers={"X-Request-ID": "blocker"}
+    )
+    assert response.status_code == 200
+    warning = wait_for_line(
+        planted_server.log,
+        lambda line: (
+            line["logger"] == "src.loop_lag" and "GET /planted/blocking" in line["requests"]
+        ),
+    )
+    assert warning["level"] == "WARNING"
+    assert warning["lag_seconds"] >= 0.2  # of the 0.3 s the route slept
+
+
+def test_every_log_line_of_a_request_carries_its_id(planted_server: Server) -> None:
+    response = httpx2.get(f"{planted_server.url}/planted/blocking?token=s3cr3t")
+    request_id = response.headers["x-request-id"]
+    access = wait_for_line(
+        planted_server.log,
+        lambda line: line["logger"] == "uvicorn.access" and "blocking" in line["message"],
+    )
+    own = [line for line in json_lines(planted_server.log) if line.get("request_id") == request_id]
+    assert {line["logger"] for line in own} >= {"tests.planted_app", "uvicorn.access"}
+    assert access["request_id"] in {request_id, "blocker"}
+    assert "s3cr3t" not in planted_server.log.read_text("utf-8")  # access lines drop the query
+
+
+def test_metrics_are_served_on_their_own_port_only(planted_server: Server) -> None:
+    httpx2.get(f"{planted_server.url}/health")
+    httpx2.get(f"{planted_server.url}/no-such-path/123456789")  # not a route: one series
+    metrics = httpx2.get(planted_server.metrics_url).text
+    assert 'http_request_duration_seconds_count{method="GET",route="/health",status="200"}' in (
+        metrics
+    )
+    assert 'route="(unmatched)",status="404"' in metrics
+    assert "123456789" not in metrics
+    for name in ("http_requests_in_flight", "event_loop_lag_seconds_bucket"):
+        assert name in metrics
+    assert 'db_connections_in_use{pool="sessions"}' in metrics
+    assert 'process_pool_jobs{state="queued"}' in metrics
+    assert httpx2.get(f"{planted_server.url}/metrics").status_code == 404
+
+
+def test_tracing_and_sentry_are_off_unless_configured(planted_server: Server) -> None:
+    response = httpx2.get(f"{planted_server.url}/planted/telemetry")
+    assert response.json() == {
+        "tracer_provider": "ProxyTracerProvider",  # the API's no-op: nothing recorded
+        "exporters": [],
+        "sentry_active": False,
+    }
+
+
+def test_sigterm_lets_the_request_in_flight_finish(server_to_stop: Server) -> None:
+    server = server_to_stop
+    with ThreadPoolExecutor(1) as client:
+        pid = httpx2.get(f"{server.url}/planted/pid").json()["pid"]
+        answer = client.submit(httpx2.get, f"{server.url}/planted/slow", timeout=10)
+        while "http_requests_in_flight 1.0" not in httpx2.get(server.metrics_url).text:
+            time.sleep(0.01)  # between two scrapes, until the server is inside the request
+        os.kill(pid, signal.SIGTERM)  # what docker stop and Kubernetes send
+        assert answer.result().status_code == 200
+        wait_for_line(server.log, lambda line: line["message"] == "Application shutdown complete.")
