@@ -9,6 +9,8 @@ helpers):
   request ids, metrics on METRICS_PORT, the loop-lag probe), "quiet" (the same without access
   lines) and off (bench/layer_off.py: the same app without the request-id middleware, no
   METRICS_PORT, no access lines);
+- the upgrade: HEAD as deployed by default (JSON access lines, request ids, loop-lag
+  probe; no METRICS_PORT) against `--base` as deployed (uvicorn's own access lines);
 - cold start, process start to first 200 on /health (OpenTelemetry and Sentry unconfigured),
   HEAD against the base.
 Every process started here is stopped by its PID.
@@ -40,8 +42,9 @@ BENCH = Path(__file__).resolve().parent
 
 
 def render(work: Path, name: str, ref: str) -> Path:
+    # auth=none: the list is seeded over HTTP, and ownership is not what is measured here.
     copier = ("uv", "run", "--project", ROOT, "copier", "copy", "--defaults", "--trust")
-    check(*copier, "--vcs-ref", ref, ROOT, work / name, cwd=work)
+    check(*copier, "--vcs-ref", ref, "--data", "auth=none", ROOT, work / name, cwd=work)
     backend = work / name / "backend"
     check("uv", "sync", "--quiet", "--no-dev", cwd=backend)
     return backend
@@ -85,17 +88,22 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
         figures[f"cold_start_s_{name}"] = statistics.median(values)
 
     on_command = with_access_log(uvicorn(head, "src.main:app"), work / "access.log")
+    default_command = with_access_log(uvicorn(head, "src.main:app"), work / "default.log")
+    base_command = with_access_log(uvicorn(before, "src.main:app"), work / "base.log")
     quiet_settings = {**settings, "METRICS_PORT": str(free_port())}
     with (
         serve("on", on_command, head, **settings) as on,
         serve("quiet", uvicorn(head, "src.main:app"), head, **quiet_settings) as quiet,
         serve("off", uvicorn(head, "layer_off:app"), head, **old_settings) as off,
+        serve("default", default_command, head, **old_settings) as default,
+        serve("base", base_command, before, **old_settings) as base,
     ):
         seed(on.base)
+        servers = (("on", on), ("quiet", quiet), ("off", off), ("default", default), ("base", base))
         runs = {
             f"{path}/{name}": (server, path, None)
             for path in ("/health", "/posts")
-            for name, server in (("on", on), ("quiet", quiet), ("off", off))
+            for name, server in servers
         }
         warm_up(runs)
         loads: dict[str, Load] = alternate(runs, seconds, clients)
@@ -112,6 +120,12 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
                 f"  {name}: {load.rps:.0f} req/s ({load.cpu_us:.0f} us CPU/req): "
                 f"throughput {fewer:.1%} lower, CPU/req {costlier:.1%} higher"
             )
+        default, base = loads[f"{path}/default"], loads[f"{path}/base"]
+        print(
+            f"  upgrade, both as deployed: {default.rps:.0f} req/s against {base.rps:.0f} "
+            f"before the layer ({default.rps / base.rps:.2f}x), CPU/req "
+            f"{default.cpu_us:.0f} against {base.cpu_us:.0f} us"
+        )
     head_s, base_s = figures["cold_start_s_head"], figures["cold_start_s_base"]
     print(f"cold start: {head_s:.2f} s, before the layer {base_s:.2f} s")
 

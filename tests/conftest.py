@@ -10,6 +10,7 @@ import secrets
 import socket
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -136,16 +137,31 @@ def postgres_database(prefix: str) -> Iterator[str]:
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def request(url: str, method: str = "GET", body: object = None) -> tuple[int, bytes]:
+def request(
+    url: str, method: str = "GET", body: object = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
     data = json.dumps(body).encode() if body is not None else None
+    sent = {"Content-Type": "application/json", **(headers or {})}
     req = urllib.request.Request(  # noqa: S310 - loopback URL built by the test
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url, data=data, method=method, headers=sent
     )
     try:
         with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def log_in(base: str, email: str) -> dict[str, str]:
+    """Register `email` on a booted auth=jwt server and log in (the OAuth2 password form):
+    the Authorization header of its access token."""
+    password = "correct horse battery staple"  # noqa: S105 - a test account's
+    status, body = request(base + "/auth/register", "POST", {"email": email, "password": password})
+    assert status == 201, body
+    form = urllib.parse.urlencode({"username": email, "password": password}).encode()
+    token = urllib.request.Request(base + "/auth/token", data=form, method="POST")  # noqa: S310
+    with urllib.request.urlopen(token, timeout=60) as response:  # noqa: S310
+        return {"Authorization": f"Bearer {json.load(response)['access_token']}"}
 
 
 def stop(process: subprocess.Popen[str]) -> None:

@@ -112,10 +112,11 @@ def undo_0_4_0(root: Path) -> None:
 
 
 def render_posts(destination: Path) -> Path:
-    """The posts module as 0.3.0's copy task creates it; returns the rendered backend."""
+    """The posts module as 0.3.0's copy task creates it (no users then: no owners); returns
+    the rendered backend."""
     result = run(
         "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--data", "modules=[]",
-        ROOT, destination, cwd=destination.parent,
+        "--data", "auth=none", ROOT, destination, cwd=destination.parent,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     backend = destination / "backend"

@@ -24,6 +24,7 @@ from tests.conftest import (
     child_pids,
     clean_env,
     free_port,
+    log_in,
     postgres_database,
     request,
     run,
@@ -115,8 +116,10 @@ def test_local_serves_docs_and_every_module(project: Project) -> None:
     with server(project, ENVIRONMENT="local") as base:
         assert [request(base + url)[0] for url in DOCS_URLS] == [docs, docs, docs]
         created = {}
+        # With users (auth=jwt), rows have owners: creating needs a logged-in user.
+        user = log_in(base, "boot@example.com") if project.answers["auth"] == "jwt" else {}
         for path in paths:  # each module's own table, through its own routes
-            status, body = request(base + path, "POST", {"name": f"{path} over HTTP"})
+            status, body = request(base + path, "POST", {"name": f"{path} over HTTP"}, user)
             assert status == 201, body
             created[path] = json.loads(body)["id"]
             status, body = request(base + path)

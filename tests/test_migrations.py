@@ -172,7 +172,11 @@ def with_comments(
     written[1].write_text(WIDEN, "utf-8")
     try:
         migrate(project, database, "upgrade", "c0ffee000001")
-        query(database, "INSERT INTO post (id, name, description) VALUES (1, 'first', '')")
+        # The post's owner: the answer sets that run this have users (auth=jwt).
+        user = "INSERT INTO user_account (id, email, password_hash) VALUES (1, 'a@b.example', 'x')"
+        query(database, user)
+        post = "INSERT INTO post (id, name, description, owner_id) VALUES (1, 'first', '', 1)"
+        query(database, post)
         query(database, "INSERT INTO comment (post_id, body) VALUES (1, 'a'), (1, 'b'), (1, 'c')")
         yield project, database
     finally:
