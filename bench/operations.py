@@ -6,9 +6,9 @@ Renders the default answers (SQLite) at HEAD and at `--base` (the template befor
 layer), then measures real uvicorn processes with wrk, in alternation (bench/run.py's
 helpers):
 - /health and the 50-row list, the layer on (src.main:app as deployed: JSON access lines,
-  request ids, metrics on METRICS_PORT, the loop-lag probe), "quiet" (the same without access
-  lines) and off (bench/layer_off.py: the same app without the request-id middleware, no
-  METRICS_PORT, no access lines);
+  request ids, metrics on METRICS_PORT, the loop-lag probe), "quiet" (the same with
+  ACCESS_LOG=false) and off (bench/layer_off.py: the same app without the request-id
+  middleware, so no access lines, request ids or request metrics; no METRICS_PORT);
 - the upgrade: HEAD as deployed by default (JSON access lines, request ids, loop-lag
   probe; no METRICS_PORT) against `--base` as deployed (uvicorn's own access lines);
 - cold start, process start to first 200 on /health (OpenTelemetry and Sentry unconfigured),
@@ -51,7 +51,8 @@ def render(work: Path, name: str, ref: str) -> Path:
 
 
 def with_access_log(command: list[str | Path], log: Path) -> list[str | Path]:
-    """The server command with uvicorn's access lines on, written to `log`."""
+    """The server command with its access lines on, written to `log` (for HEAD, the app's
+    AccessLog writes them whatever uvicorn's flags; for `--base`, uvicorn does)."""
     argv = [str(part) for part in command if part != "--no-access-log"]
     argv[argv.index("warning")] = "info"
     return ["sh", "-c", f'exec "$@" 2>"{log}"', "sh", *argv]
@@ -90,7 +91,7 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
     on_command = with_access_log(uvicorn(head, "src.main:app"), work / "access.log")
     default_command = with_access_log(uvicorn(head, "src.main:app"), work / "default.log")
     base_command = with_access_log(uvicorn(before, "src.main:app"), work / "base.log")
-    quiet_settings = {**settings, "METRICS_PORT": str(free_port())}
+    quiet_settings = {**settings, "METRICS_PORT": str(free_port()), "ACCESS_LOG": "false"}
     with (
         serve("on", on_command, head, **settings) as on,
         serve("quiet", uvicorn(head, "src.main:app"), head, **quiet_settings) as quiet,

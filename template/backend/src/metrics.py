@@ -35,7 +35,9 @@ REQUESTS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 IN_FLIGHT = Gauge(
-    "http_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum"
+    "http_requests_in_flight",
+    "Requests being answered (sampled 20 times a second).",
+    multiprocess_mode="livesum",
 )
 LOOP_LAG = Histogram(
     "event_loop_lag_seconds",
@@ -68,9 +70,6 @@ PROCESS_JOBS = Gauge(
 )
 
 
-_series: dict[tuple[str, str, int], Any] = {}  # labels() takes a lock: looked up once
-
-
 class Metrics:
     """What the app records, and the server of /metrics (src/main.py imports this module
     only when METRICS_PORT is set: prometheus-client costs start-up ~50 ms)."""
@@ -85,12 +84,13 @@ class Metrics:
     def start(
         self,
         *,
+        in_flight: Callable[[], int],
         connections_in_use: Callable[[], Mapping[str, int]],
         process_pool: "ProcessPool",
         budgets: Sequence["ThreadBudget"],
     ) -> None:
         """Serve /metrics (blocking: binds a port); the pools' gauges follow these."""
-        self._sample = Sampler(connections_in_use, process_pool, budgets)
+        self._sample = Sampler(in_flight, connections_in_use, process_pool, budgets)
         self._sample()  # the gauges have values from the start
         self.server = MetricsServer(self.port)
 
@@ -98,11 +98,7 @@ class Metrics:
         if self.server is not None:
             self.server.close()
 
-    def request_started(self) -> None:
-        IN_FLIGHT.inc()
-
     def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
-        IN_FLIGHT.dec()
         series = self._series.get((method, route, status))
         if series is None:
             series = self._series[method, route, status] = REQUESTS.labels(
@@ -117,14 +113,16 @@ class Metrics:
 
 @dataclass
 class Sampler:
-    """Sets the gauges that describe pools (after each loop-lag probe, 20 times a second:
-    in multiprocess mode a value must be written, it cannot be read at scrape time)."""
+    """Sets the gauges (after each loop-lag probe, 20 times a second: in multiprocess mode a
+    value must be written, it cannot be read at scrape time; and a request pays nothing)."""
 
+    in_flight: Callable[[], int]
     connections_in_use: Callable[[], Mapping[str, int]]
     process_pool: "ProcessPool"
     budgets: Sequence["ThreadBudget"]
 
     def __call__(self) -> None:
+        IN_FLIGHT.set(self.in_flight())
         for pool, count in self.connections_in_use().items():
             DB_CONNECTIONS.labels(pool).set(count)
         for budget in self.budgets:

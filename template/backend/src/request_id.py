@@ -1,4 +1,5 @@
-"""Request ids, and the registry of requests in flight (read by src/loop_lag.py).
+"""Request ids, the registry of requests in flight (read by src/loop_lag.py), and the
+middleware that does each request's bookkeeping: id, access line, metrics.
 
 Every request gets an id: the client's X-Request-ID when it is 1-64 characters of
 [A-Za-z0-9._-] (a proxy's id ties its logs to ours), a new one otherwise. The id is
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:  # imported only when metrics are on (src/main.py)
-    from src.metrics import Metrics
+if TYPE_CHECKING:
+    from src.logs import AccessLog  # src.logs imports this module
+    from src.metrics import Metrics  # imported only when metrics are on (src/main.py)
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +59,17 @@ class InFlight:
 class RequestIdMiddleware:
     """The outermost layer of the app: it wraps Starlette's 500 handler too (src/main.py)."""
 
-    def __init__(self, app: ASGIApp, in_flight: InFlight, metrics: "Metrics | None") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        in_flight: InFlight,
+        *,
+        access_log: "AccessLog | None",
+        metrics: "Metrics | None",
+    ) -> None:
         self.app = app
         self.in_flight = in_flight
+        self.access_log = access_log
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,8 +92,6 @@ class RequestIdMiddleware:
         token = current_request_id.set(request_id)
         key = id(scope)
         self.in_flight.running[key] = scope
-        if self.metrics is not None:
-            self.metrics.request_started()
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
@@ -92,9 +100,11 @@ class RequestIdMiddleware:
             # and re-raised: logged here, where the line still carries the request id.
             logger.exception("%s %s failed", scope["method"], route_path(scope))
         finally:
+            seconds = time.perf_counter() - started
             method, route = scope["method"], route_path(scope)
+            if self.access_log is not None:
+                self.access_log.write(method, scope["path"], route, status, seconds, request_id)
             if self.metrics is not None:
-                seconds = time.perf_counter() - started
                 self.metrics.request_finished(method, route, status, seconds)
             del self.in_flight.running[key]
             self.in_flight.finished.append((method, route))

@@ -63,12 +63,26 @@ def test_every_log_line_of_a_request_carries_its_id(planted_server: Server) -> N
     request_id = response.headers["x-request-id"]
     access = wait_for_line(
         planted_server.log,
-        lambda line: line["logger"] == "uvicorn.access" and "blocking" in line["message"],
+        lambda line: line["logger"] == "access" and line["request_id"] == request_id,
     )
     own = [line for line in json_lines(planted_server.log) if line.get("request_id") == request_id]
-    assert {line["logger"] for line in own} >= {"tests.planted_app", "uvicorn.access"}
-    assert access["request_id"] in {request_id, "blocker"}
+    assert {line["logger"] for line in own} >= {"tests.planted_app", "access"}
+    assert access["message"] == "GET /planted/blocking 200"
+    assert access["route"] == "/planted/blocking"
+    assert access["duration_ms"] >= 300  # the route sleeps 0.3 s
     assert "s3cr3t" not in planted_server.log.read_text("utf-8")  # access lines drop the query
+    assert "uvicorn.access" not in {line["logger"] for line in json_lines(planted_server.log)}
+
+
+def test_an_access_line_stays_one_json_line_whatever_the_path(planted_server: Server) -> None:
+    response = httpx2.get(f"{planted_server.url}/no-such/%22%5C%0A%E2%9C%93?token=s3cr3t")
+    request_id = response.headers["x-request-id"]
+    access = wait_for_line(
+        planted_server.log,
+        lambda line: line["logger"] == "access" and line["request_id"] == request_id,
+    )
+    assert access["path"] == '/no-such/"\\\n✓'
+    assert (access["route"], access["status"]) == ("(unmatched)", 404)
 
 
 def test_metrics_are_served_on_their_own_port_only(planted_server: Server) -> None:

@@ -1,13 +1,16 @@
 """Request ids: accepted when well-formed, generated otherwise, on every response (errors
 from middleware and 500s included), in the error body and in the request's log lines."""
 
+import logging
 import re
 
 import httpx2
 import pytest
 from fastapi import FastAPI
 
+from src.config import Settings
 from src.logs import JSONFormatter
+from src.main import create_app
 from tests.utils import running
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -63,3 +66,21 @@ async def test_a_500_carries_the_id_and_its_log_line_too(
     line = JSONFormatter().format(record)
     assert '"request_id": "trace-me"' in line
     assert "RuntimeError: a bug" in line  # the traceback, once
+
+
+@pytest.mark.parametrize("access_log", [True, False])
+async def test_each_request_ends_with_one_access_line_unless_turned_off(
+    settings: Settings, caplog: pytest.LogCaptureFixture, access_log: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"ACCESS_LOG": access_log}))
+    with caplog.at_level(logging.INFO):
+        async with running(app) as client:
+            response = await client.get("/health?token=s3cr3t")
+    lines = [record for record in caplog.records if record.name == "access"]
+    if not access_log:
+        assert lines == []
+        return
+    [line] = lines  # uvicorn's own access line is off
+    assert line.getMessage().startswith("GET /health 200 ")  # then the duration
+    assert getattr(line, "request_id", None) == response.headers["x-request-id"]
+    assert "s3cr3t" not in caplog.text
