@@ -57,4 +57,3 @@ async def test_a_sessions_statements_have_spans_below_the_request_without_parame
     assert str(statement.attributes["db.query.text"]).startswith("SELECT ")
     assert "s3cr3t" not in str(statement.attributes)
     assert server in ancestors(statement, spans)
-

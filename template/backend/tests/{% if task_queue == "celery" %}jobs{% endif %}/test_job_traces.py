@@ -112,10 +112,15 @@ async def test_a_jobs_spans_join_the_trace_of_the_request_that_queued_it(
     [queued] = [span for span in spans if span.kind is SpanKind.PRODUCER]
     assert queued.name == "apply_async/src.jobs.tasks.count_primes"
     assert server in ancestors(queued, spans)
+    run: list[Span] = []
     with anyio.move_on_after(30):
-        while not (run := [s for s in collector.spans if s.kind == Span.SPAN_KIND_CONSUMER]):
+        while True:
+            run = [span for span in collector.spans if span.kind == Span.SPAN_KIND_CONSUMER]
+            if run:
+                break
             await anyio.sleep(0.05)  # between two looks at what the collector received
-    assert run, f"no span of the job reached the collector; the worker's log:\n{traced_worker.read_text()}"
+    log = await anyio.Path(traced_worker).read_text()
+    assert run, f"no span of the job reached the collector; the worker's log:\n{log}"
     [job] = run
     assert job.name == "run/src.jobs.tasks.count_primes"
     assert int.from_bytes(job.trace_id) == server.context.trace_id
