@@ -1,4 +1,5 @@
-"""The app with routes planted for tests/test_operations.py: never part of src/."""
+"""The app with routes planted for tests/test_operations.py and test_sentry.py: never part
+of src/."""
 
 import asyncio
 import logging
@@ -7,6 +8,7 @@ import sys
 import time
 
 from opentelemetry import trace
+from pydantic import BaseModel
 
 from src.main import create_app
 
@@ -34,7 +36,8 @@ async def pid() -> dict[str, int]:
 
 @app.get("/planted/telemetry")
 async def telemetry() -> dict[str, object]:
-    """Whether traces are recorded, which OTLP exporters are loaded, whether Sentry is on.
+    """Whether traces are recorded, which OTLP exporters and instrumentations are loaded,
+    whether Sentry is on.
 
     (Libraries load SDK modules of their own: `fastapi run` imports sentry_sdk for
     fastapi-cloud-cli, redis-py the OpenTelemetry SDK. Neither switches anything on.)
@@ -43,5 +46,19 @@ async def telemetry() -> dict[str, object]:
     return {
         "tracer_provider": type(trace.get_tracer_provider()).__name__,
         "exporters": sorted(m for m in sys.modules if m.startswith("opentelemetry.exporter")),
+        "instrumentations": sorted(
+            m for m in sys.modules if m.startswith("opentelemetry.instrumentation")
+        ),
         "sentry_active": sentry is not None and sentry.get_client().is_active(),
     }
+
+
+class LogIn(BaseModel):
+    email: str
+    password: str
+
+
+@app.post("/planted/error")
+async def error(data: LogIn) -> None:
+    """Fails with a password in its arguments, as a login route might."""
+    raise RuntimeError("planted failure")

@@ -106,6 +106,7 @@ def test_tracing_and_sentry_are_off_unless_configured(planted_server: Server) ->
     assert response.json() == {
         "tracer_provider": "ProxyTracerProvider",  # the API's no-op: nothing recorded
         "exporters": [],
+        "instrumentations": [],
         "sentry_active": False,
     }
 

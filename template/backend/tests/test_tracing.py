@@ -1,37 +1,18 @@
-"""OpenTelemetry, with an in-memory exporter: a request's span has its statements' spans
-below it. Without OTEL_* or SENTRY_DSN, no SDK is imported (tests/test_operations.py)."""
+"""OpenTelemetry, with an in-memory exporter: a request's span has the spans of its SQL
+statements below it, `Db`'s and the sessions' alike. Without OTEL_* or SENTRY_DSN, no SDK
+is imported (tests/test_operations.py); with SENTRY_DSN, errors reach Sentry (test_sentry.py).
+"""
 
-import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from src.config import Settings
+from src.database import SessionDep
 from src.main import create_app
-from tests.utils import running
-
-
-def ancestors(span: ReadableSpan, spans: list[ReadableSpan]) -> list[ReadableSpan]:
-    by_id = {s.context.span_id: s for s in spans}
-    chain = []
-    while span.parent is not None and span.parent.span_id in by_id:
-        span = by_id[span.parent.span_id]
-        chain.append(span)
-    return chain
-
-
-@pytest.fixture
-def exporter() -> InMemorySpanExporter:
-    return InMemorySpanExporter()
-
-
-@pytest.fixture
-def provider(exporter: InMemorySpanExporter) -> TracerProvider:
-    # Built outside the event loop: the SDK detects its resource with blocking calls.
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return provider
+from tests.utils import ancestors, running
 
 
 async def test_a_request_span_has_its_statement_spans_below_it(
@@ -51,3 +32,28 @@ async def test_a_request_span_has_its_statement_spans_below_it(
         assert statement.attributes is not None
         assert str(statement.attributes["db.query.text"]).startswith("SELECT")
         assert server in ancestors(statement, spans)
+
+
+async def test_a_sessions_statements_have_spans_below_the_request_without_parameters(
+    settings: Settings, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    app = create_app(settings, tracer_provider=provider)
+
+    @app.get("/traced/session")
+    async def read(session: SessionDep) -> str | None:
+        value: str | None = await session.scalar(text("SELECT :word"), {"word": "s3cr3t"})
+        return value
+
+    async with running(app) as client:
+        response = await client.get("/traced/session")
+    assert response.json() == "s3cr3t"
+    spans = list(exporter.get_finished_spans())
+    [server] = [span for span in spans if span.kind is SpanKind.SERVER]
+    [statement] = [span for span in spans if span.kind is SpanKind.CLIENT]
+    assert statement.name == "SELECT"
+    assert statement.attributes is not None
+    system = make_url(settings.DATABASE_URL).get_backend_name()  # "sqlite", "postgresql"
+    assert statement.attributes["db.system.name"] == system
+    assert str(statement.attributes["db.query.text"]).startswith("SELECT ")
+    assert "s3cr3t" not in str(statement.attributes)
+    assert server in ancestors(statement, spans)

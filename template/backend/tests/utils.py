@@ -2,6 +2,7 @@
 
 `running(app)`: an async HTTP client wired to the app in-process, with its lifespan running.
 `serve(env, log)`: the project's real server (`fastapi run`) on a free loopback port.
+`ancestors(span, spans)`: the spans above `span`, its parent first.
 """
 
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx2
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import ReadableSpan
 
 BACKEND = Path(__file__).resolve().parents[1]
 
@@ -77,3 +79,12 @@ def _healthy(url: str) -> bool:
         return httpx2.get(f"{url}/health", timeout=1).status_code == 200
     except httpx2.TransportError:
         return False
+
+
+def ancestors(span: ReadableSpan, spans: list[ReadableSpan]) -> list[ReadableSpan]:
+    by_id = {s.context.span_id: s for s in spans}
+    chain = []
+    while span.parent is not None and span.parent.span_id in by_id:
+        span = by_id[span.parent.span_id]
+        chain.append(span)
+    return chain

@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 import httpx2
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, Tracer
 
 
 class RatesClientError(Exception):
@@ -28,11 +30,14 @@ class RatesClient:
 
     httpx's timeouts count per network operation: a server that trickles one byte at a
     time never trips them, so the body is read in chunks against the deadline.
+
+    `tracer`: a client span per call, when traces are recorded (src/tracing.py).
     """
 
-    def __init__(self, base_url: str, *, deadline: float) -> None:
+    def __init__(self, base_url: str, *, deadline: float, tracer: Tracer | None = None) -> None:
         self._deadline = deadline
-        self._http = httpx2.Client(base_url=base_url, timeout=deadline / 2)
+        transport = _TracedTransport(tracer) if tracer is not None else None
+        self._http = httpx2.Client(base_url=base_url, timeout=deadline / 2, transport=transport)
 
     def latest(self, base: str) -> dict[str, Any]:
         expires = time.monotonic() + self._deadline
@@ -59,3 +64,25 @@ class RatesClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+class _TracedTransport(httpx2.HTTPTransport):
+    """A client span per request, its context sent along (W3C traceparent): the vendor's
+    own traces, if it keeps any, join the caller's."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        super().__init__()
+        self._tracer = tracer
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        attributes = {
+            "http.request.method": request.method,
+            "url.full": str(request.url.copy_with(query=None)),  # the query may name a user
+        }
+        with self._tracer.start_as_current_span(
+            request.method, kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            propagate.inject(request.headers)
+            response = super().handle_request(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response

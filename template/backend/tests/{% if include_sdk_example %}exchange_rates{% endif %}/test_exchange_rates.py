@@ -12,10 +12,17 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from src.concurrency import ThreadBudget
+from src.config import Settings
 from src.exchange_rates.client import RatesClient
+from src.exchange_rates.config import exchange_rates_settings
 from src.exchange_rates.dependencies import get_rates_budget, get_rates_client
+from src.main import create_app
+from tests.utils import ancestors, running
 
 RATES = {"EUR": {"USD": 1.08, "GBP": 0.85}}
 
@@ -29,6 +36,7 @@ class Upstream(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.release = threading.Event()
+        self.traceparents: list[str | None] = []  # the W3C header of each request
 
     @property
     def url(self) -> str:
@@ -40,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
     server: Upstream
 
     def do_GET(self) -> None:
+        self.server.traceparents.append(self.headers.get("traceparent"))
         base = parse_qs(urlsplit(self.path).query)["base"][0]
         if base == "HNG":
             self.server.release.wait(timeout=10)
@@ -105,6 +114,31 @@ async def test_latest_rates(client: httpx2.AsyncClient, sdk: RatesClient) -> Non
     response = await client.get("/exchange-rates/EUR")
     assert response.status_code == 200
     assert response.json() == {"base": "EUR", "date": "2026-11-24", "rates": RATES["EUR"]}
+
+
+async def test_a_call_has_a_client_span_whose_context_reaches_the_vendor(
+    settings: Settings,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    upstream: Upstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exchange_rates_settings, "API_URL", upstream.url)  # read by the lifespan
+    app = create_app(settings, tracer_provider=provider)
+    async with running(app) as client:
+        response = await client.get("/exchange-rates/EUR")
+    assert response.status_code == 200
+    spans = list(exporter.get_finished_spans())
+    [server] = [span for span in spans if span.kind is SpanKind.SERVER]
+    [call] = [span for span in spans if span.name == "GET" and span.kind is SpanKind.CLIENT]
+    assert server in ancestors(call, spans)
+    assert call.attributes is not None
+    assert call.attributes["http.response.status_code"] == 200
+    assert call.attributes["url.full"] == f"{upstream.url}/latest"  # without its query
+    # The vendor received the call's own context: its spans would join this trace.
+    context = call.get_span_context()
+    traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    assert upstream.traceparents == [traceparent]
 
 
 @pytest.mark.parametrize(
