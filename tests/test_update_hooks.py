@@ -215,6 +215,20 @@ def test_error_request_id_extends_only_the_skeletons_404_assertion(tmp_path: Pat
     assert run_hook("error_request_id.py", tmp_path) == ""
 
 
+def test_typed_module_tests_types_only_the_skeletons_body(tmp_path: Path) -> None:
+    skeleton = '    body = {} if method == "PATCH" else None\n'
+    user = '    body = {} if method == "PUT" else None\n'  # not the skeleton's: the user's
+    write(tmp_path, {"backend/tests/orders/test_orders.py": skeleton + user})
+    output = run_hook("typed_module_tests.py", tmp_path)
+    text = (tmp_path / "backend/tests/orders/test_orders.py").read_text("utf-8")
+    assert text == '    body: dict[str, str] | None = {} if method == "PATCH" else None\n' + user
+    assert output.strip().splitlines() == [
+        "backend/tests/orders/test_orders.py: the body of its 404 test has a type"
+        " (mypy checks tests/)"
+    ]
+    assert run_hook("typed_module_tests.py", tmp_path) == ""
+
+
 # --- db_api.py: modules of the 0.4.0 skeleton on the new data API ------------------------
 
 SKELETON_FILES = ("service.py", "router.py", "dependencies.py")

@@ -19,6 +19,7 @@ from src.exceptions import (
     RequestTooLargeError,
     error_response,
 )
+from src.headers import header_value
 
 
 class TrustedHostMiddleware:
@@ -44,20 +45,12 @@ class TrustedHostMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in {"http", "websocket"} or self.allows(_header(scope, b"host")):
+        if scope["type"] not in {"http", "websocket"} or self.allows(header_value(scope, b"host")):
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})  # policy violation
         else:
             await error_response(InvalidHostError())(scope, receive, send)
-
-
-def _header(scope: Scope, name: bytes) -> bytes:
-    """The first value of a header (names arrive lower-cased), b"" when absent."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return b""
 
 
 class CORSMiddleware(StarletteCORSMiddleware):
@@ -94,9 +87,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not _header(scope, b"transfer-encoding"):
+        if not header_value(scope, b"transfer-encoding"):
             # The body is Content-Length bytes long (none without it): the server reads no more.
-            length = _header(scope, b"content-length")
+            length = header_value(scope, b"content-length")
             if length.isdigit() and int(length) > self.max_bytes:
                 await error_response(RequestTooLargeError())(scope, receive, send)
             else:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from src.headers import header_value
+
 if TYPE_CHECKING:
     from src.logs import AccessLog  # src.logs imports this module
     from src.metrics import Metrics  # imported only when metrics are on (src/main.py)
@@ -112,7 +114,5 @@ class RequestIdMiddleware:
 
 
 def _client_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"x-request-id":
-            return value.decode() if _VALID_ID.fullmatch(value) else None
-    return None
+    value = header_value(scope, b"x-request-id")
+    return value.decode() if _VALID_ID.fullmatch(value) else None

@@ -1,13 +1,17 @@
 """The operations layer on the real server (`fastapi run`, production settings): JSON log
 lines that carry the request id, the loop-lag warning naming a route that blocked, /metrics
-on its own port, and a graceful shutdown that answers the request in flight.
+on its own port, several workers' metrics summed, and a graceful shutdown that answers the
+request in flight.
 
-The server runs tests/planted_app.py: the app plus routes that misbehave on purpose.
+The server runs tests/planted_app.py (the app plus routes that misbehave on purpose), or
+the Dockerfile's start command.
 """
 
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +20,10 @@ from typing import Any
 
 import httpx2
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 
-from tests.conftest import Server, production
+from tests.conftest import Server, production, server_env
+from tests.utils import BACKEND, image_command, serve
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +127,82 @@ def test_sigterm_lets_the_request_in_flight_finish(server_to_stop: Server) -> No
         os.kill(pid, signal.SIGTERM)  # what docker stop and Kubernetes send
         assert answer.result().status_code == 200
         wait_for_line(server.log, lambda line: line["message"] == "Application shutdown complete.")
+
+
+def leave_stale_metrics(directory: Path) -> None:
+    """The files of a previous run's worker, killed while it answered GET /health/ready."""
+    killed = (
+        "from src.metrics import IN_FLIGHT, REQUESTS\n"
+        "IN_FLIGHT.inc()\n"
+        "REQUESTS.labels('GET', '/health/ready', '200').observe(0.01)\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    subprocess.run([sys.executable, "-c", killed], cwd=BACKEND, env=env, check=True)  # noqa: S603
+
+
+def ready_counts(directory: Path) -> list[float]:
+    """The GET /health/ready requests counted in each process's file of `directory`."""
+    counts = []
+    for path in directory.glob("histogram_*.db"):
+        metrics = MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
+        counts.append(
+            sum(
+                sample.value
+                for metric in metrics
+                for sample in metric.samples
+                if sample.name == "http_request_duration_seconds_count"
+                and sample.labels["route"] == "/health/ready"
+            )
+        )
+    return counts
+
+
+def scrape(url: str) -> dict[str, float]:
+    """/metrics as {series: value}, each series as written: `name{label="value",...}`."""
+    lines = httpx2.get(url).text.splitlines()
+    return {
+        series: float(value)
+        for series, value in (line.rsplit(" ", 1) for line in lines if not line.startswith("#"))
+    }
+
+
+def ready_requests(metrics: dict[str, float]) -> float:
+    return sum(
+        value
+        for series, value in metrics.items()
+        if series.startswith("http_request_duration_seconds_count{")
+        and 'route="/health/ready"' in series
+    )
+
+
+def test_several_workers_metrics_are_summed(tmp_path: Path, database_url: str) -> None:
+    """The image's start command with 2 workers and PROMETHEUS_MULTIPROC_DIR: the worker that
+    holds METRICS_PORT serves every worker's requests, and none of a previous run's."""
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    leave_stale_metrics(directory)
+    env = {
+        **server_env(database_url),
+        "WEB_CONCURRENCY": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(directory),
+    }
+    metrics_url = f"http://127.0.0.1:{env['METRICS_PORT']}/metrics"
+    with serve(env, tmp_path / "server.log", command=image_command()) as url:
+
+        def ready(_: int) -> int:  # /health/ready: serve() polled /health to see it start
+            return httpx2.get(f"{url}/health/ready").status_code  # a new connection each time
+
+        # The workers accept from one socket: requests until both have answered some.
+        sent = 0
+        give_up = time.monotonic() + 10
+        with ThreadPoolExecutor(4) as clients:
+            while sent < 40 or len([n for n in ready_counts(directory) if n]) < 2:
+                assert time.monotonic() < give_up, f"one worker answered: {ready_counts(directory)}"
+                assert set(clients.map(ready, range(8))) == {200}
+                sent += 8
+        # A worker counts a request just after answering it.
+        while ready_requests(metrics := scrape(metrics_url)) < sent:
+            assert time.monotonic() < give_up, f"{ready_requests(metrics)} of {sent} counted"
+            time.sleep(0.05)  # between two scrapes, not a wait for the server
+        assert ready_requests(metrics) == sent  # the previous run's request is not summed in
+        assert metrics["http_requests_in_flight"] == 0

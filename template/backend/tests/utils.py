@@ -5,13 +5,15 @@
 `ancestors(span, spans)`: the spans above `span`, its parent first.
 """
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import httpx2
@@ -38,24 +40,47 @@ def free_port() -> int:
         return port
 
 
+def image_command() -> list[str]:
+    """The Dockerfile's CMD: how the image starts the server (on PORT, WEB_CONCURRENCY workers)."""
+    for line in (BACKEND / "Dockerfile").read_text("utf-8").splitlines():
+        if line.startswith("CMD "):
+            command: list[str] = json.loads(line.removeprefix("CMD "))
+            return command
+    raise AssertionError("the Dockerfile has no CMD line")
+
+
 @contextmanager
 def serve(
-    env: Mapping[str, str], log: Path, *, deadline: float = 30, entrypoint: str | None = None
+    env: Mapping[str, str],
+    log: Path,
+    *,
+    deadline: float = 30,
+    entrypoint: str | None = None,
+    command: list[str] | None = None,
 ) -> Iterator[str]:
     """Run `fastapi run` (this project's, from its environment) until the block ends.
 
     `env` is added to this process's environment; the server's output goes to `log`.
-    `entrypoint` replaces src.main:app (a test's app: tests/planted_app.py).
-    Yields the base URL once /health answers 200; the server is stopped by its PID.
+    `entrypoint` replaces src.main:app (a test's app: tests/planted_app.py). `command`
+    replaces `fastapi run` altogether (`image_command()`); it is given the port in PORT.
+    Yields the base URL once /health answers 200; the server is stopped by its PID, and
+    whatever it left running (workers) by its process group.
     """
     port = free_port()
-    fastapi = Path(sys.executable).parent / "fastapi"
-    command = [str(fastapi), "run", "--host", "127.0.0.1", "--port", str(port)]
-    if entrypoint:
-        command += ["--entrypoint", entrypoint]
+    bin_dir = Path(sys.executable).parent
+    if command is None:
+        command = [str(bin_dir / "fastapi"), "run", "--host", "127.0.0.1", "--port", str(port)]
+        if entrypoint:
+            command += ["--entrypoint", entrypoint]
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"  # the command finds this project's fastapi
     with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - the project's own CLI, fixed arguments
-            command, cwd=BACKEND, env={**os.environ, **env}, stdout=output, stderr=output
+        server = subprocess.Popen(  # noqa: S603 - the project's own commands, fixed arguments
+            command,
+            cwd=BACKEND,
+            env={**os.environ, "PATH": path, "PORT": str(port), **env},
+            stdout=output,
+            stderr=output,
+            start_new_session=True,  # its own process group
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,6 +97,8 @@ def serve(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        with suppress(ProcessLookupError):  # nothing left: the usual case
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def _healthy(url: str) -> bool:

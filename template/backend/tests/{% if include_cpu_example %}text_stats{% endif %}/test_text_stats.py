@@ -32,7 +32,7 @@ async def test_missing_text_is_422(client: httpx2.AsyncClient) -> None:
 
 def kill_workers() -> list[int]:
     """kill -9 the app's worker processes (the only children this test has)."""
-    pids = [process.pid for process in multiprocessing.active_children()]
+    pids = [process.pid for process in multiprocessing.active_children() if process.pid]
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
     return pids

@@ -202,5 +202,6 @@ async def test_a_5xx_is_logged_once_with_its_cause(
         "GET /exchange-rates/XXX answered 502: ExchangeRatesUnavailableError"
     )
     assert record.exc_info is not None
+    assert record.exc_info[1] is not None
     assert type(record.exc_info[1].__cause__).__name__ == "RatesClientError"
     assert "secret-value" not in caplog.text
