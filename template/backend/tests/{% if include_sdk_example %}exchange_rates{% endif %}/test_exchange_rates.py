@@ -137,6 +137,7 @@ async def test_a_call_has_a_client_span_whose_context_reaches_the_vendor(
     assert call.attributes["url.full"] == f"{upstream.url}/latest"  # without its query
     # The vendor received the call's own context: its spans would join this trace.
     context = call.get_span_context()
+    assert context is not None
     traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
     assert upstream.traceparents == [traceparent]
 
