@@ -84,6 +84,14 @@ class ReadableFormatter(logging.Formatter):
         return super().format(record)
 
 
+# JSONFormatter's fields, then the access line's own.
+_ACCESS_LINE = (
+    '{"time": "%s", "level": "INFO", "logger": "access", "message": "%s %s %d", '
+    '"request_id": "%s", "method": "%s", "path": %s, "route": %s, "status": %d, '
+    '"duration_ms": %s}\n'
+)
+
+
 class AccessLog:
     """The line of each request, written when it ends (src/request_id.py).
 
@@ -108,11 +116,17 @@ class AccessLog:
         # Only the path comes from the client unchecked: it is escaped (the request id
         # matched [A-Za-z0-9._-], the method is an HTTP token, the route is ours).
         quoted_path = _escape(path)
-        line = (
-            f'{{"time": "{_timestamp(time.time())}", "level": "INFO", "logger": "access", '
-            f'"message": "{method} {quoted_path[1:-1]} {status}", "request_id": '
-            f'"{request_id}", "method": "{method}", "path": {quoted_path}, "route": '
-            f'{_escape(route)}, "status": {status}, "duration_ms": {milliseconds}}}\n'
+        line = _ACCESS_LINE % (
+            _timestamp(time.time()),
+            method,
+            quoted_path[1:-1],
+            status,
+            request_id,
+            method,
+            quoted_path,
+            _escape(route),
+            status,
+            milliseconds,
         )
         # One write: lines of several threads never interleave. A closed or vanished stderr
         # leaves nowhere to report the failure.
