@@ -91,12 +91,12 @@ def measure_all(work: Path, base: str, seconds: int, clients: int) -> None:
     on_command = with_access_log(uvicorn(head, "src.main:app"), work / "access.log")
     default_command = with_access_log(uvicorn(head, "src.main:app"), work / "default.log")
     base_command = with_access_log(uvicorn(before, "src.main:app"), work / "base.log")
-    quiet_settings = {**settings, "METRICS_PORT": str(free_port()), "ACCESS_LOG": "false"}
+    quiet_settings = {**settings, "METRICS_PORT": str(free_port())}  # ACCESS_LOG=false
     with (
-        serve("on", on_command, head, **settings) as on,
+        serve("on", on_command, head, **settings, ACCESS_LOG="true") as on,
         serve("quiet", uvicorn(head, "src.main:app"), head, **quiet_settings) as quiet,
         serve("off", uvicorn(head, "layer_off:app"), head, **old_settings) as off,
-        serve("default", default_command, head, **old_settings) as default,
+        serve("default", default_command, head, **old_settings, ACCESS_LOG="true") as default,
         serve("base", base_command, before, **old_settings) as base,
     ):
         seed(on.base)

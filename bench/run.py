@@ -333,6 +333,9 @@ def production(database_url: str, **extra: str) -> dict[str, str]:
         "ASYNCIO_DEBUG": "false",
         "ALLOW_SQLITE_IN_PRODUCTION": "true",  # production refuses SQLite otherwise
         "DATABASE_URL": database_url,
+        # No access lines, as the ceilings and the minimal app (whose uvicorn runs with
+        # --no-access-log); the app writes its own, and stderr is a pipe nobody reads.
+        "ACCESS_LOG": "false",
         **extra,
     }
 
