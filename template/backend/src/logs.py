@@ -97,8 +97,8 @@ class AccessLog:
 
     No query string (it can carry tokens) and no client address (personal data; the
     proxy's own log has it). Written for every request, so in JSON it bypasses the
-    LogRecord machinery and writes JSONFormatter's fields itself: a third of the cost
-    (measured on /health: 8 µs against 25).
+    LogRecord machinery and writes JSONFormatter's fields itself: measured on /health, a
+    line costs 10 µs of CPU this way, 27 µs as a LogRecord.
     """
 
     logger = logging.getLogger("access")
