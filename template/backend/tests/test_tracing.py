@@ -5,12 +5,12 @@ is imported (tests/test_operations.py); with SENTRY_DSN, errors reach Sentry (te
 
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
-from sqlalchemy import text
+from opentelemetry.trace import SpanKind, StatusCode
+from sqlalchemy import column, select, table, text
 from sqlalchemy.engine import make_url
 
 from src.config import Settings
-from src.database import SessionDep
+from src.database import Db, SessionDep
 from src.main import create_app
 from tests.utils import ancestors, running
 
@@ -57,3 +57,26 @@ async def test_a_sessions_statements_have_spans_below_the_request_without_parame
     assert str(statement.attributes["db.query.text"]).startswith("SELECT ")
     assert "s3cr3t" not in str(statement.attributes)
     assert server in ancestors(statement, spans)
+
+
+async def test_a_failed_statement_span_names_the_error_type_only(
+    settings: Settings, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    app = create_app(settings, tracer_provider=provider)
+
+    @app.get("/traced/failure")
+    async def fail(db: Db) -> str:
+        try:
+            await db.all(select(column("id")).select_from(table("no_such_table")))
+        except Exception as exc:  # the driver's own, whichever it is
+            return type(exc).__name__
+        return "no error"
+
+    async with running(app) as client:
+        error = (await client.get("/traced/failure")).json()
+    assert error != "no error"
+    [statement] = [span for span in exporter.get_finished_spans() if span.kind is SpanKind.CLIENT]
+    # A driver's message may quote values: neither the status nor an event carries it.
+    assert statement.status.status_code is StatusCode.ERROR
+    assert statement.status.description == error
+    assert statement.events == ()
