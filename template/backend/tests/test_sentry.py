@@ -3,7 +3,6 @@ Sentry, which records the envelopes the SDK sends."""
 
 import gzip
 import json
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ import httpx2
 import pytest
 
 from tests.conftest import production
+from tests.utils import serving
 
 
 class Sentry(ThreadingHTTPServer):
@@ -59,13 +59,8 @@ class Ingest(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def sentry() -> Iterator[Sentry]:
-    server = Sentry()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(Sentry()) as server:
+        yield server
 
 
 def test_an_error_reaches_sentry_with_its_request_id_and_no_secrets(

@@ -3,6 +3,7 @@
 `running(app)`: an async HTTP client wired to the app in-process, with its lifespan running.
 `serve(env, log)`: the project's real server (`fastapi run`) on a free loopback port.
 `ancestors(span, spans)`: the spans above `span`, its parent first.
+`serving(server)`: a local HTTP server (a vendor's stand-in) answering in a thread.
 """
 
 import json
@@ -11,10 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
+from http.server import HTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import httpx2
 from asgi_lifespan import LifespanManager
@@ -22,6 +26,8 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan
 
 BACKEND = Path(__file__).resolve().parents[1]
+
+S = TypeVar("S", bound=HTTPServer)
 
 
 @asynccontextmanager
@@ -115,3 +121,16 @@ def ancestors(span: ReadableSpan, spans: list[ReadableSpan]) -> list[ReadableSpa
         span = by_id[span.parent.span_id]
         chain.append(span)
     return chain
+
+
+@contextmanager
+def serving(server: S) -> Iterator[S]:
+    """`server` answering in a thread of its own until the block ends, then closed."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -22,7 +22,7 @@ from src.exchange_rates.client import RatesClient
 from src.exchange_rates.config import exchange_rates_settings
 from src.exchange_rates.dependencies import get_rates_budget, get_rates_client
 from src.main import create_app
-from tests.utils import ancestors, running
+from tests.utils import ancestors, running, serving
 
 RATES = {"EUR": {"USD": 1.08, "GBP": 0.85}}
 
@@ -90,14 +90,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
-    server = Upstream()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(Upstream()) as server:
+        yield server
+        server.release.set()  # a trickling answer stops, so shutting down does not wait
 
 
 @pytest.fixture

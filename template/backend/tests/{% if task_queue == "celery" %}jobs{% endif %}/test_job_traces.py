@@ -8,7 +8,6 @@ The worker listens to this run's queue only (tests/conftest.py sets CELERY_QUEUE
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +22,7 @@ from opentelemetry.trace import SpanKind
 
 from src.config import Settings
 from src.main import create_app
-from tests.utils import BACKEND, ancestors, running
+from tests.utils import BACKEND, ancestors, running, serving
 
 
 class Collector(ThreadingHTTPServer):
@@ -60,13 +59,8 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def collector() -> Iterator[Collector]:
-    server = Collector()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(Collector()) as server:
+        yield server
 
 
 @pytest.fixture

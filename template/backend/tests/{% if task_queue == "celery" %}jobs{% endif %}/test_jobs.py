@@ -5,7 +5,6 @@ worker of the running app never takes the tests' jobs, nor the other way round.
 """
 
 import ipaddress
-import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from celery.contrib.testing.worker import start_worker
 
 from src.jobs import urls
 from src.worker import celery_app
+from tests.utils import serving
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +81,8 @@ class LocalSite(ThreadingHTTPServer):
 
 @pytest.fixture
 def site() -> Iterator[LocalSite]:
-    server = LocalSite(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(LocalSite(("127.0.0.1", 0), Site)) as server:
+        yield server
 
 
 @pytest.fixture
