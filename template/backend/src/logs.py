@@ -159,7 +159,7 @@ def _with_request_id(factory: Any) -> Any:
 def configure_logging(level: str, *, json_lines: bool) -> None:
     """Send every logger's records to one stderr handler (again: the previous one goes)."""
     # Records skip what these formats never print: the caller's file and line, thread and
-    # process names (the logging docs' "Optimization": an access line then costs half).
+    # process names (the logging docs' "Optimization": a record then costs half).
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     factory = logging.getLogRecordFactory()
