@@ -200,9 +200,16 @@ def test_several_workers_metrics_are_summed(tmp_path: Path, database_url: str) -
                 assert time.monotonic() < give_up, f"one worker answered: {ready_counts(directory)}"
                 assert set(clients.map(ready, range(8))) == {200}
                 sent += 8
-        # A worker counts a request just after answering it.
-        while ready_requests(metrics := scrape(metrics_url)) < sent:
-            assert time.monotonic() < give_up, f"{ready_requests(metrics)} of {sent} counted"
+        # A worker counts a request just after answering it, and samples the requests in
+        # flight twenty times a second (src/metrics.py).
+        while (
+            ready_requests(metrics := scrape(metrics_url)) < sent
+            or metrics["http_requests_in_flight"] != 0
+        ):
+            assert time.monotonic() < give_up, (
+                f"{ready_requests(metrics)} of {sent} counted,"
+                f" {metrics['http_requests_in_flight']} in flight"
+            )
             time.sleep(0.05)  # between two scrapes, not a wait for the server
         assert ready_requests(metrics) == sent  # the previous run's request is not summed in
         assert metrics["http_requests_in_flight"] == 0
